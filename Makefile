@@ -1,0 +1,37 @@
+# Set-up and everyday commands. Each target creates the virtual environment when needed.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DATABASE ?= sqlite:///$(CURDIR)/reports/out/demo-registry.sqlite
+SCALE ?= 100000
+
+.PHONY: install demo test lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p reports/out
+	$(BIN)/procurement --database $(DEMO_DATABASE) init
+	$(BIN)/procurement --database $(DEMO_DATABASE) city list
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check procurement migrations tests benchmarks
+	$(BIN)/ruff format --check procurement migrations tests benchmarks
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format procurement migrations tests benchmarks
+	$(BIN)/ruff check --fix procurement migrations tests benchmarks
+
+clean:
+	rm -rf $(VENV) reports/out dist build
