@@ -1,0 +1,250 @@
+"""``procurement import``, ``export`` and ``template``: cases in and out of the registry.
+
+CSV, XLSX and JSON go through :mod:`procurement.tabular`; OCDS through :mod:`procurement.ocds`.
+Files are written whole or not at all (to ``FILE.partial``, renamed when complete).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from procurement.cli.context import AppContext, pass_app
+from procurement.cli.filters import case_filter_options
+from procurement.errors import BadInput
+
+IMPORT_FORMATS = ("auto", "csv", "xlsx", "json", "ocds")
+EXPORT_FORMATS = ("ocds", "csv", "xlsx", "json")
+
+
+def detect_format(path: Path) -> str:
+    """csv / xlsx / json / ocds from the file name, and for JSON from its first bytes."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".json", ".jsonl", ".ndjson") or suffix == "":
+        from procurement.ocds.detect import looks_like_ocds
+
+        return "ocds" if looks_like_ocds(path) else "json"
+    raise BadInput(
+        f"cannot tell the format of '{path.name}' from its name; "
+        "give --format csv, xlsx, json or ocds"
+    )
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it into place only on success."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(IMPORT_FORMATS),
+    default="auto",
+    show_default=True,
+    help="File format; auto looks at the name and the content.",
+)
+@click.option("--dry-run", is_flag=True, help="Only check the file; write nothing.")
+@click.option(
+    "--city", metavar="CODE", help="OCDS: the city the imported cases belong to, e.g. --city HEL."
+)
+@click.option(
+    "--city-map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="OCDS: a CSV of buyer_identifier,city to assign cities by buyer.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="OCDS: refuse the whole file if any release is bad (default: skip it).",
+)
+@pass_app
+def import_(
+    app: AppContext,
+    file: Path,
+    fmt: str,
+    dry_run: bool,
+    city: str | None,
+    city_map: Path | None,
+    strict: bool,
+) -> None:
+    """Load cases from a CSV, XLSX, JSON or OCDS file.
+
+    Every row is checked first. Spreadsheets and JSON are all or nothing: if any row is
+    wrong, every problem is listed (row, column, what is wrong) and nothing is added.
+
+    \b
+    Example:
+      procurement template cases.xlsx        # an empty sheet with help
+      procurement import cases.xlsx --dry-run
+      procurement import cases.xlsx
+      procurement import portal-releases.jsonl --city RIX
+    """
+    kind = detect_format(file) if fmt == "auto" else fmt
+    if kind == "ocds":
+        from procurement.ocds.importer import import_ocds
+
+        with app.session() as session:
+            summary = import_ocds(
+                session=session,
+                path=file,
+                user=app.username,
+                city=city,
+                city_map=city_map,
+                strict=strict,
+                dry_run=dry_run,
+            )
+            if dry_run:
+                session.rollback()
+    else:
+        from procurement.tabular import import_cases
+
+        with app.session() as session:
+            summary = import_cases(
+                session=session, path=file, fmt=kind, user=app.username, dry_run=dry_run
+            )
+            if dry_run:
+                session.rollback()
+    for line in summary.lines():
+        click.echo(line)
+
+
+@click.command()
+@case_filter_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="ocds",
+    show_default=True,
+    help="ocds: OCDS 1.1 release package; csv/xlsx/json: the "
+    "registry's own columns, ready to import again.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (required for xlsx). Default: standard output.",
+)
+@click.option(
+    "--include-contacts",
+    is_flag=True,
+    help="Include contact names and e-mails (personal data; left out by default).",
+)
+@click.option("--best-practice", is_flag=True, help="Only cases flagged as best practice.")
+@click.option(
+    "--releases",
+    is_flag=True,
+    help="OCDS: every change as its own release instead of one compiled release.",
+)
+@click.option("--validate", is_flag=True, help="OCDS: check the package against the schema.")
+@pass_app
+def export(
+    app: AppContext,
+    flt: object,
+    fmt: str,
+    output: Path | None,
+    include_contacts: bool,
+    best_practice: bool,
+    releases: bool,
+    validate: bool,
+) -> None:
+    """Write cases as an OCDS release package, CSV, XLSX or JSON.
+
+    Contact names and e-mails stay out unless --include-contacts is given.
+
+    \b
+    Example:
+      procurement export --format csv --city HEL -o helsinki.csv
+      procurement export --best-practice --format ocds -o best-practice.json
+    """
+    from procurement.cases import CaseFilter
+
+    assert isinstance(flt, CaseFilter)
+    if best_practice:
+        flt = dataclasses.replace(flt, best_practice=True)
+    if fmt == "xlsx" and output is None:
+        raise BadInput("XLSX needs a file: add --output cases.xlsx")
+    with app.session() as session:
+        if fmt == "ocds":
+            from procurement.ocds.exporter import export_ocds
+
+            def write_ocds(target: Path | None) -> int:
+                return export_ocds(
+                    session=session,
+                    flt=flt,
+                    target=target,
+                    include_contacts=include_contacts,
+                    releases=releases,
+                    validate=validate,
+                )
+
+            count = _write(output, write_ocds)
+        else:
+            from procurement.tabular import export_cases
+
+            def write_table(target: Path | None) -> int:
+                return export_cases(
+                    session=session,
+                    flt=flt,
+                    fmt=fmt,
+                    target=target,
+                    include_contacts=include_contacts,
+                )
+
+            count = _write(output, write_table)
+    if output is not None:
+        click.echo(f"Wrote {count} case{'s' if count != 1 else ''} to {output}.", err=True)
+
+
+def _write(output: Path | None, writer: object) -> int:
+    """Call ``writer(path)`` on a temporary file renamed into place, or ``writer(None)`` for
+    standard output."""
+    assert callable(writer)
+    if output is None:
+        result = writer(None)
+        sys.stdout.flush()
+        return int(result)
+    with atomic_output(output) as partial:
+        return int(writer(partial))
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def template(app: AppContext, file: Path) -> None:
+    """Write an empty entry sheet (FILE ending in .xlsx or .csv) with the registry's columns.
+
+    The XLSX sheet has drop-down lists for codelists and a Help sheet explaining every
+    column. Fill it in, then load it with `procurement import FILE`.
+
+    \b
+    Example:
+      procurement template cases.xlsx
+    """
+    from procurement.tabular import write_template
+
+    suffix = file.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise BadInput(f"'{file.name}': the template file name must end in .xlsx or .csv")
+    if file.exists():
+        raise BadInput(f"{file} exists already; choose a new file name")
+    with atomic_output(file) as partial:
+        write_template(path=partial, fmt=suffix[1:])
+    click.echo(f"Wrote {file}: fill in one case per row, then `procurement import {file}`.")
