@@ -50,3 +50,24 @@ def test_downgrade_one_step_keeps_cities_in_use(engine: Engine) -> None:
     migrate.upgrade(engine)
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(City)) == 11
+
+
+def test_check_detects_drift(engine: Engine) -> None:
+    import pytest
+
+    from procurement.errors import DatabaseError
+
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE cities ADD COLUMN nickname VARCHAR(20)"))
+    with pytest.raises(DatabaseError, match="schema drift"):
+        migrate.check(engine)
+
+
+def test_check_refuses_old_revision(engine: Engine) -> None:
+    import pytest
+
+    from procurement.errors import DatabaseError
+
+    migrate.downgrade(engine, "0001")
+    with pytest.raises(DatabaseError, match="run `procurement db upgrade`"):
+        migrate.check(engine)
