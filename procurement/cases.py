@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -141,14 +142,18 @@ def _apply(session: Session, case: Case, values: Mapping[str, Any]) -> None:
                 else:
                     setattr(case.ppp, name, value)
 
-    outcome_values = {k: v for k, v in values.items() if k in OUTCOME_NAMES}
-    if outcome_values:
-        if case.outcome is None:
-            case.outcome = Outcome(best_practice=False)
+    if "kpis" in values:
+        if case.kpis and sa_inspect(case).persistent:
+            # delete the old rows first: (case_id, name) is unique
+            case.kpis.clear()
+            session.flush()
+        case.kpis = [Kpi(position=i, **k) for i, k in enumerate(values["kpis"])]
+    outcome_values = {k: v for k, v in values.items() if k in OUTCOME_NAMES and k != "kpis"}
+    if case.outcome is None and any(v not in (None, False) for v in outcome_values.values()):
+        case.outcome = Outcome(best_practice=False)
+    if case.outcome is not None:
         for name, value in outcome_values.items():
-            if name == "kpis":
-                case.kpis = [Kpi(position=i, **k) for i, k in enumerate(value)]
-            elif name == "best_practice":
+            if name == "best_practice":
                 case.outcome.best_practice = bool(value)
             else:
                 setattr(case.outcome, name, value)

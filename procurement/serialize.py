@@ -46,9 +46,10 @@ def case_values(case: Case) -> dict[str, Any]:
 
 
 def jsonable(value: Any) -> Any:
-    """Dates as ISO text, amounts as decimal text (exact), lists and mappings recursively."""
+    """Dates as ISO text, numbers as exact decimal text without trailing zeros (1100000.5),
+    lists and mappings recursively."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+        return format(value.normalize(), "f")
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date):

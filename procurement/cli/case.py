@@ -1,0 +1,541 @@
+"""``procurement case``: add, edit, show, list, trace and remove cases."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from procurement.cli.context import AppContext, pass_app
+from procurement.cli.fieldopts import collect, field_options, interactive
+from procurement.cli.filters import case_filter_options
+from procurement.cli.output import dumps, emit, format_option, is_terminal
+from procurement.cli.output import text as cell
+from procurement.errors import BadInput, ProcurementError, ValidationError
+from procurement.vocabulary import FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Field
+
+if TYPE_CHECKING:
+    from procurement.cases import CaseFilter
+    from procurement.models import Case
+
+GROUP_TITLES = {"case": "Case", "ppp": "PPP details", "outcome": "Outcome"}
+LIST_COLUMNS = ["reference", "city", "year", "status", "procedure", "title", "value", "ppp_model"]
+TABLE_LIMIT = 50
+
+
+@click.group()
+def case() -> None:
+    """Add, edit, find and remove procurement cases.
+
+    \b
+    Example:
+      procurement case add                      # guided questions on a terminal
+      procurement case list --city HEL --status awarded
+      procurement case show HEL-2025-001
+    """
+
+
+def _cities(app: AppContext) -> dict[str, str]:
+    from procurement.cities import list_cities
+
+    with app.session() as session:
+        return {
+            c.code: c.name if not c.local_name or c.local_name == c.name else f"{c.local_name}"
+            for c in list_cities(session=session)
+        }
+
+
+def _keep(text: str, reference: str, suffix: str) -> Path:
+    """Save typed work to a file the officer can come back to."""
+    fd, name = tempfile.mkstemp(prefix=f"procurement-{reference}-", suffix=suffix)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return Path(name)
+
+
+@case.command()
+@field_options(FIELDS)
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the case from a YAML or JSON file with the field names as keys "
+    "(the form of `case show --format json`); flags override the file's values.",
+)
+@click.option(
+    "--no-input",
+    is_flag=True,
+    help="Never ask questions: fail listing every missing or invalid field "
+    "(the default when input is not a terminal).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the assigned reference.")
+@pass_app
+def add(
+    app: AppContext, /, from_file: Path | None, no_input: bool, quiet: bool, **params: Any
+) -> None:
+    """Record a new case; prints the reference assigned to it (e.g. HEL-2025-001).
+
+    On a terminal, questions guide you through every required field that is missing
+    (numbered menus for codelists, CPV search by words); nothing is stored until you
+    confirm the summary. With --no-input, or in a script, missing or invalid fields are
+    all listed in one error and nothing is stored.
+
+    \b
+    Example:
+      procurement case add
+      procurement case add --no-input --city HEL --buyer "City of Helsinki" \\
+        --title "Electric buses" --category goods --sector transport \\
+        --procedure competitive-dialogue --status planned \\
+        --innovation-approach market-dialogue --estimated-value 1200000 --currency EUR
+      procurement case add --from case.yaml --status awarded
+    """
+    from procurement.cases import add_case
+    from procurement.editing import read_case_file
+
+    raw: dict[str, Any] = read_case_file(from_file) if from_file else {}
+    raw.update(collect(FIELDS, params))
+    # for a new case an empty value is no value (a file from `case show --format json` has many)
+    raw = {k: v for k, v in raw.items() if v not in (None, "", [], {})}
+    prompted = interactive(no_input)
+    if prompted:
+        from procurement.prompting import complete_case
+
+        answers = complete_case(raw, cities=_cities(app))
+        if answers is None:
+            click.echo("Nothing stored.")
+            raise click.exceptions.Exit(1)
+        raw = answers
+    try:
+        with app.session() as session:
+            reference = add_case(session=session, data=raw, user=app.username).reference
+    except ProcurementError as exc:
+        if not prompted:
+            raise
+        from procurement.serialize import jsonable
+
+        kept = _keep(dumps(jsonable(raw)), "new", ".json")
+        raise type(exc)(
+            f"{exc}; your answers are kept in {kept}: "
+            f"`procurement case add --from {kept}` takes them up again"
+        ) from None
+    click.echo(reference if quiet else f"Added case {reference}.")
+
+
+def _report_changes(reference: str, changes: Mapping[str, Any], what: str = "") -> None:
+    if changes:
+        click.echo(f"Updated {what}{reference}: {', '.join(changes)}.")
+    else:
+        click.echo(f"No change to {reference}: the values given are the ones stored.")
+
+
+@case.command()
+@click.argument("reference")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Set one field (repeatable), e.g. --set status=awarded. An empty VALUE clears it.",
+)
+@pass_app
+def edit(app: AppContext, reference: str, assignments: tuple[str, ...]) -> None:
+    """Change a case, with --set FIELD=VALUE or in your editor ($EDITOR).
+
+    Without --set the case opens as a commented YAML document. When you save, it is
+    checked; if something is wrong the editor opens again with the problems listed at
+    the top and your text kept. Close the editor without saving (or empty the file) to
+    leave the case unchanged.
+
+    \b
+    Example:
+      procurement case edit HEL-2025-001 --set status=awarded --set awarded_on=2025-06-30
+      procurement case edit HEL-2025-001 --set innovation_approaches="market-dialogue;ppi"
+      EDITOR=nano procurement case edit HEL-2025-001
+    """
+    from procurement.cases import update_case
+    from procurement.editing import parse_assignments
+
+    if assignments:
+        data = parse_assignments(assignments)
+        with app.session() as session:
+            found, changes = update_case(
+                session=session, reference=reference, data=data, user=app.username
+            )
+            ref = found.reference
+        _report_changes(ref, changes)
+        return
+    if not interactive():
+        raise BadInput(
+            "no terminal to open an editor in; give the changes with --set, e.g. "
+            f"`procurement case edit {reference} --set status=awarded`"
+        )
+    _edit_in_editor(app, reference)
+
+
+def _run_editor(text: str, reference: str) -> str | None:
+    """Open ``text`` in the editor; the saved text, or None when it was closed unsaved."""
+    path = _keep(text, reference, ".yaml")
+    stamp = path.stat().st_mtime - 2
+    os.utime(path, (stamp, stamp))
+    stamp = path.stat().st_mtime
+    try:
+        click.edit(filename=str(path), extension=".yaml")
+    except click.ClickException as exc:
+        raise ProcurementError(
+            f"{exc.format_message()}; your text is kept in {path} "
+            "(set $EDITOR to an editor that works here)"
+        ) from None
+    try:
+        if path.stat().st_mtime == stamp:
+            return None
+        return path.read_text(encoding="utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _edit_in_editor(app: AppContext, reference: str) -> None:
+    from procurement.cases import get_case, update_case
+    from procurement.editing import (
+        case_document,
+        changed_keys,
+        is_empty,
+        parse_document,
+        with_errors,
+    )
+    from procurement.serialize import case_values
+
+    with app.session() as session:
+        found = get_case(session=session, reference=reference)
+        ref = found.reference
+        document = case_document(case_values(found), reference=ref)
+    baseline = parse_document(document)
+    text = document
+    while True:
+        edited = _run_editor(text, ref)
+        if edited is None or is_empty(edited) or (text != document and edited == text):
+            if text != document:
+                kept = _keep(text, ref, ".yaml")
+                click.echo(f"Edit abandoned; {ref} is unchanged. Your text is kept in {kept}.")
+                raise click.exceptions.Exit(1)
+            click.echo(f"No change to {ref}.")
+            return
+        try:
+            data = changed_keys(baseline, parse_document(edited))
+            if not data:
+                click.echo(f"No change to {ref}.")
+                return
+            with app.session() as session:
+                _, changes = update_case(
+                    session=session, reference=ref, data=data, user=app.username
+                )
+        except ValidationError as exc:
+            text = with_errors(edited, [str(e) for e in exc.errors])
+            click.echo(f"Not saved: {exc}. Reopening the editor.", err=True)
+            continue
+        except BadInput as exc:
+            text = with_errors(edited, [str(exc)])
+            click.echo(f"Not saved: {exc}. Reopening the editor.", err=True)
+            continue
+        _report_changes(ref, changes)
+        return
+
+
+def _display(field: Field, value: Any, values: Mapping[str, Any]) -> str:
+    """A value as a person reads it: codes with labels, amounts with currency."""
+    from procurement.serialize import cell_text
+
+    if value in (None, [], {}, ""):
+        return ""
+    if field.codelist is not None and field.kind == "code":
+        try:
+            return f"{field.codelist.parse(value).label} ({value})"
+        except ValueError:
+            return str(value)
+    if field.codelist is not None and field.kind == "codes":
+        return "\n".join(f"{field.codelist.parse(v).label} ({v})" for v in value)
+    if field.kind == "money":
+        return f"{value:,.2f} {values.get('currency') or ''}".rstrip()
+    if field.kind == "cpv":
+        from procurement.cpv import label
+
+        return f"{value} {label(str(value)) or ''}".rstrip()
+    if field.kind == "percent":
+        return f"{cell_text(field.name, value)} %"
+    if field.kind == "risks":
+        return "\n".join(f"{k}: {v}" for k, v in value.items())
+    if field.kind == "kpis":
+        lines = []
+        for k in value:
+            line = f"{k['name']}: {cell_text('x', k['achieved']) or '?'} {k['unit'] or ''}".rstrip()
+            extra = [
+                f"{what} {cell_text('x', k[what])}"
+                for what in ("baseline", "target")
+                if k[what] is not None
+            ]
+            lines.append(line + (f" ({', '.join(extra)})" if extra else ""))
+        return "\n".join(lines)
+    if field.kind == "documents":
+        return "\n".join(f"{d['title']} <{d['url']}>" if d["title"] else d["url"] for d in value)
+    return cell_text(field.name, value)
+
+
+def _sections(found: Case, include_contacts: bool) -> list[tuple[str, list[tuple[str, str]]]]:
+    from procurement.serialize import case_values
+
+    values = case_values(found)
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    for group, title in GROUP_TITLES.items():
+        rows = [
+            (f.label, _display(f, values[f.name], values))
+            for f in FIELDS
+            if f.group == group and (include_contacts or f.name not in PERSONAL_FIELDS)
+        ]
+        rows = [(label, shown) for label, shown in rows if shown]
+        if rows:
+            sections.append((title, rows))
+    return sections
+
+
+def _show_text(found: Case, include_contacts: bool) -> None:
+    heading = f"{found.reference}  {found.title}"
+    removed = " (removed)" if found.removed_at is not None else ""
+    sections = _sections(found, include_contacts)
+    footer = f"ocid {found.ocid}; origin {found.origin}; updated {found.updated_at:%Y-%m-%d %H:%M}"
+    if is_terminal():
+        from rich.console import Console, Group
+        from rich.panel import Panel
+        from rich.table import Table
+        from rich.text import Text
+
+        parts: list[Any] = []
+        for title, rows in sections:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(overflow="fold")
+            for label, shown in rows:
+                grid.add_row(label, Text(shown))
+            parts.extend([Text(title, style="underline"), grid, Text("")])
+        parts.append(Text(footer, style="dim"))
+        Console().print(Panel(Group(*parts), title=Text(heading + removed), title_align="left"))
+        return
+    click.echo(heading + removed)
+    width = max((len(label) for _, rows in sections for label, _ in rows), default=0)
+    for title, rows in sections:
+        click.echo("")
+        click.echo(title)
+        for label, shown in rows:
+            first, *more = shown.split("\n")
+            click.echo(f"  {label.ljust(width)}  {first}")
+            for line in more:
+                click.echo(f"  {' ' * width}  {line}")
+    click.echo("")
+    click.echo(footer)
+
+
+@case.command()
+@click.argument("reference")
+@format_option("text", "json", "ocds", default="text")
+@click.option(
+    "--contacts/--no-contacts",
+    default=None,
+    help="Include the contact person (default: yes for text and json, no for ocds).",
+)
+@pass_app
+def show(app: AppContext, reference: str, fmt: str, contacts: bool | None) -> None:
+    """Show one case: every recorded field, its PPP details and outcome.
+
+    \b
+    Example:
+      procurement case show HEL-2025-001
+      procurement case show HEL-2025-001 --format json > case.json
+      procurement case show HEL-2025-001 --format ocds
+    """
+    from procurement.cases import get_case
+    from procurement.serialize import case_to_dict
+
+    with app.session() as session:
+        found = get_case(session=session, reference=reference, include_removed=True)
+        if fmt == "json":
+            click.echo(dumps(case_to_dict(found, include_contacts=contacts is not False)))
+        elif fmt == "ocds":
+            try:
+                exporter = importlib.import_module("procurement.ocds.exporter")
+            except ImportError:
+                raise ProcurementError(
+                    "OCDS output is not available in this installation; use --format json"
+                ) from None
+            click.echo(dumps(exporter.compiled_release(found, include_contacts=bool(contacts))))
+        else:
+            _show_text(found, include_contacts=contacts is not False)
+
+
+def _list_row(found: Case) -> dict[str, Any]:
+    value = found.awarded_value if found.awarded_value is not None else found.estimated_value
+    return {
+        "reference": found.reference,
+        "city": found.city_code,
+        "year": found.year,
+        "status": found.status,
+        "procedure": found.procedure,
+        "title": found.title,
+        "value": f"{value:,.0f} {found.currency or ''}".rstrip() if value is not None else "",
+        "ppp_model": found.ppp.ppp_model if found.ppp else "",
+    }
+
+
+@case.command("list")
+@case_filter_options
+@click.option("--include-removed", is_flag=True, help="List removed cases too.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"Show at most N cases; 0 for all. Default: {TABLE_LIMIT} in a table, "
+    "all in csv and json.",
+)
+@format_option()
+@pass_app
+def list_(
+    app: AppContext, flt: CaseFilter, include_removed: bool, limit: int | None, fmt: str
+) -> None:
+    """List cases, filtered; json and csv carry every field of each case.
+
+    \b
+    Example:
+      procurement case list --city HEL --status awarded
+      procurement case list --ppp --year 2024 --format csv > ppp-2024.csv
+      procurement case list --search "electric bus" --format json
+    """
+    import dataclasses
+
+    from procurement.cases import count_cases, list_cases
+    from procurement.serialize import case_to_dict, case_values, cell_text
+
+    if include_removed:
+        flt = dataclasses.replace(flt, include_removed=True)
+    if limit is None:
+        limit = TABLE_LIMIT if fmt == "table" else 0
+    with app.session() as session:
+        found = list_cases(session=session, flt=flt, limit=limit or None)
+        total = count_cases(session=session, flt=flt) if limit and len(found) == limit else None
+        if fmt == "json":
+            emit([case_to_dict(c) for c in found], fmt)
+        elif fmt == "csv":
+            rows = []
+            for c in found:
+                values = case_values(c)
+                rows.append(
+                    {
+                        "reference": c.reference,
+                        "ocid": c.ocid,
+                        **{f.name: cell_text(f.name, values[f.name]) for f in FIELDS},
+                    }
+                )
+            emit(rows, fmt, ["reference", "ocid", *(f.name for f in FIELDS)])
+        else:
+            if not found:
+                click.echo("No case matches; try fewer filters.", err=True)
+                return
+            emit([_list_row(c) for c in found], fmt, LIST_COLUMNS)
+    if total is not None and total > len(found):
+        click.echo(f"Showing {len(found)} of {total} cases; use --limit 0 to see all.", err=True)
+
+
+def _change_text(action: str, changes: Mapping[str, Any]) -> str:
+    if action in ("create", "import"):
+        return f"{len(changes)} fields set"
+
+    from procurement.serialize import cell_text
+
+    def short(name: str, value: Any) -> str:
+        if value is None:
+            return "–"
+        shown = cell_text(name, value) if name in FIELD_BY_NAME else cell(value)
+        shown = shown.replace("\n", "; ")
+        return shown if len(shown) <= 40 else shown[:39] + "…"
+
+    return "; ".join(
+        f"{name}: {short(name, change.get('old'))} → {short(name, change.get('new'))}"
+        for name, change in changes.items()
+    )
+
+
+@case.command()
+@click.argument("reference")
+@format_option("table", "json")
+@pass_app
+def history(app: AppContext, reference: str, fmt: str) -> None:
+    """The audit trail of a case, newest first: who changed what, when.
+
+    \b
+    Example:
+      procurement case history HEL-2025-001
+      procurement case history HEL-2025-001 --format json
+    """
+    from procurement.cases import history as trail
+    from procurement.serialize import jsonable
+
+    with app.session() as session:
+        events = [
+            {
+                "at": jsonable(e.at),
+                "user": e.user,
+                "action": e.action,
+                "changes": e.changes,
+            }
+            for e in trail(session=session, reference=reference)
+        ]
+    if fmt == "json":
+        emit(events, fmt)
+        return
+    rows = [
+        {
+            "at": str(e["at"])[:19].replace("T", " "),
+            "user": e["user"],
+            "action": e["action"],
+            "changes": _change_text(e["action"], e["changes"]),
+        }
+        for e in events
+    ]
+    emit(rows, fmt, ["at", "user", "action", "changes"])
+
+
+@case.command()
+@click.argument("reference")
+@click.option("--undo", is_flag=True, help="Restore a removed case.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def remove(app: AppContext, reference: str, undo: bool, yes: bool) -> None:
+    """Remove a case from lists and reports (it can be restored with --undo).
+
+    The case stays in the database with its audit trail, and its reference is never
+    given to another case.
+
+    \b
+    Example:
+      procurement case remove HEL-2025-001
+      procurement case remove HEL-2025-001 --undo
+    """
+    from procurement.cases import get_case, remove_case
+
+    if not undo and not yes and interactive():
+        with app.session() as session:
+            found = get_case(session=session, reference=reference)
+            ref, title = found.reference, found.title
+        if not click.confirm(f"Remove {ref} ({title})? It can be restored with --undo."):
+            click.echo("Nothing removed.")
+            return
+    with app.session() as session:
+        changed = remove_case(session=session, reference=reference, user=app.username, undo=undo)
+        ref_text = changed.reference
+    if undo:
+        click.echo(f"Restored case {ref_text}.")
+    else:
+        click.echo(
+            f"Removed case {ref_text}. Restore it with `procurement case remove {ref_text} --undo`."
+        )

@@ -1,0 +1,67 @@
+"""``procurement ppp``: the public-private partnership details of a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from procurement.cli.context import AppContext, pass_app
+from procurement.cli.fieldopts import collect, field_options, merge_keyed
+from procurement.errors import BadInput
+from procurement.vocabulary import PPP_FIELDS
+
+
+@click.group()
+def ppp() -> None:
+    """Record the PPP details of a case: model, payment, finance, risk allocation.
+
+    \b
+    Example:
+      procurement ppp set HEL-2025-001 --ppp-model dbfo --payment-mechanism availability \\
+        --risk construction=private --risk change-in-law=public
+    """
+
+
+@ppp.command("set")
+@click.argument("reference")
+@field_options(PPP_FIELDS)
+@click.option(
+    "--clear-risks",
+    is_flag=True,
+    help="Forget the recorded risk allocation first (otherwise --risk adds to it or "
+    "changes one category).",
+)
+@pass_app
+def set_(app: AppContext, /, reference: str, clear_risks: bool, **params: Any) -> None:
+    """Set PPP details of a case; only the options given change.
+
+    A case gets PPP details once --ppp-model is set; each --risk adds or changes the
+    allocation of one risk category. Clear the model with `procurement case edit REF
+    --set ppp_model=` to remove the PPP details.
+
+    \b
+    Example:
+      procurement ppp set HEL-2025-001 --ppp-model dbfo --duration-years 25 \\
+        --capex 48000000 --private-finance-share 70 --psc-value 52000000 \\
+        --vfm-percent 7.5 --financial-close 2025-09-30 --ppp-status active \\
+        --risk construction=private --risk demand=shared
+    """
+    from procurement.cases import get_case, set_ppp
+    from procurement.serialize import case_values
+
+    raw = collect(PPP_FIELDS, params)
+    if not raw and not clear_risks:
+        raise BadInput(
+            f"nothing to set: give at least one option, e.g. "
+            f"`procurement ppp set {reference} --ppp-model dbfo` (see --help)"
+        )
+    with app.session() as session:
+        current = case_values(get_case(session=session, reference=reference))
+        merge_keyed(raw, current, clear={"risks"} if clear_risks else set())
+        found, changes = set_ppp(session=session, reference=reference, data=raw, user=app.username)
+        ref = found.reference
+    if changes:
+        click.echo(f"Updated PPP details of {ref}: {', '.join(changes)}.")
+    else:
+        click.echo(f"No change to {ref}: the values given are the ones stored.")
