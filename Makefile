@@ -19,7 +19,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	mkdir -p reports/out
 	$(BIN)/procurement --database $(DEMO_DATABASE) init
-	$(BIN)/procurement --database $(DEMO_DATABASE) city list
+	$(BIN)/procurement --database $(DEMO_DATABASE) demo --output-dir reports/out
 
 test: $(STAMP)
 	$(BIN)/pytest

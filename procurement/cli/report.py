@@ -1,0 +1,178 @@
+"""`procurement report`: comparison reports, PPP analysis, best-practice and case summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from procurement.cli.context import AppContext, pass_app
+from procurement.cli.filters import case_filter_options
+
+if TYPE_CHECKING:
+    from procurement.cases import CaseFilter
+    from procurement.reporting.model import Report
+
+F = TypeVar("F", bound=Callable[..., Any])
+CHART_FORMATS = ("html", "md")  # csv and json carry the numbers only
+BY_CHOICES = ("city", "procedure", "innovation", "sector", "year", "ppp-model")
+
+
+def output_options(func: F) -> F:
+    """``--format html|md|csv|json`` and ``--output FILE``."""
+    func = click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to FILE instead of standard output (Markdown: charts go beside it).",
+    )(func)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["html", "md", "csv", "json"]),
+        default="html",
+        show_default=True,
+        help="html: one self-contained page; md: Markdown for wikis (needs --output); "
+        "csv/json: the numbers behind every table.",
+    )(func)
+
+
+def min_n_option(func: F) -> F:
+    return click.option(
+        "--min-n",
+        type=click.IntRange(min=1),
+        default=3,
+        show_default=True,
+        help="Fewest cases a figure is computed from; smaller groups show 'insufficient data'.",
+    )(func)
+
+
+def contacts_option(func: F) -> F:
+    return click.option(
+        "--include-contacts",
+        is_flag=True,
+        help="Show the contact person (personal data; left out unless asked).",
+    )(func)
+
+
+def _emit(report: Report, fmt: str, output: Path | None) -> None:
+    from procurement.reporting import write_report
+
+    text, files = write_report(report, fmt, output)
+    if text is not None:
+        click.echo(text, nl=False)
+    for path in files:
+        click.echo(f"wrote {path}", err=True)
+
+
+@click.group()
+def report() -> None:
+    """Reports for analysts: compare outcomes, PPP models, best practice.
+
+    \b
+    Examples:
+      procurement report compare --by city --output compare.html
+      procurement report compare --by procedure --year 2025 --format json
+      procurement report ppp --format md --output ppp.md
+      procurement report best-practice --city HEL --output best.html
+      procurement report case HEL-2025-001 --format md
+    """
+
+
+@report.command()
+@click.option(
+    "--by",
+    type=click.Choice(BY_CHOICES),
+    default="city",
+    show_default=True,
+    help="Group the cases by this field.",
+)
+@case_filter_options
+@min_n_option
+@output_options
+@pass_app
+def compare(
+    app: AppContext, by: str, flt: CaseFilter, min_n: int, fmt: str, output: Path | None
+) -> None:
+    """Compare competition, speed, money, delivery and innovation across groups of cases.
+
+    With --by innovation a case with several approaches counts in each approach's group.
+
+    \b
+    Examples:
+      procurement report compare --by city --output compare.html
+      procurement report compare --by year --sector transport --format csv
+    """
+    from procurement.reporting import build_compare
+
+    with app.session() as session:
+        built = build_compare(
+            session=session, flt=flt, by=by, min_n=min_n, draw=fmt in CHART_FORMATS
+        )
+    _emit(built, fmt, output)
+
+
+@report.command()
+@case_filter_options
+@min_n_option
+@output_options
+@pass_app
+def ppp(app: AppContext, flt: CaseFilter, min_n: int, fmt: str, output: Path | None) -> None:
+    """PPP against traditional delivery; by model and payment; risk allocation; value for money.
+
+    \b
+    Examples:
+      procurement report ppp --output ppp.html
+      procurement report ppp --sector transport --format json
+    """
+    from procurement.reporting import build_ppp
+
+    with app.session() as session:
+        built = build_ppp(session=session, flt=flt, min_n=min_n, draw=fmt in CHART_FORMATS)
+    _emit(built, fmt, output)
+
+
+@report.command("best-practice")
+@case_filter_options
+@contacts_option
+@output_options
+@pass_app
+def best_practice(
+    app: AppContext, flt: CaseFilter, include_contacts: bool, fmt: str, output: Path | None
+) -> None:
+    """One-page summaries of the cases flagged as best practice.
+
+    \b
+    Examples:
+      procurement report best-practice --output best-practice.html
+      procurement report best-practice --city RIX --format md --output rix.md
+    """
+    from procurement.reporting import build_best_practice
+
+    with app.session() as session:
+        built = build_best_practice(session=session, flt=flt, include_contacts=include_contacts)
+    _emit(built, fmt, output)
+
+
+@report.command("case")
+@click.argument("reference")
+@contacts_option
+@output_options
+@pass_app
+def case_(
+    app: AppContext, reference: str, include_contacts: bool, fmt: str, output: Path | None
+) -> None:
+    """The one-page summary of one case (challenge, approach, PPP, outcome, lessons).
+
+    \b
+    Examples:
+      procurement report case HEL-2025-001 --output HEL-2025-001.html
+      procurement report case HEL-2025-001 --format md
+    """
+    from procurement.reporting import build_case
+
+    with app.session() as session:
+        built = build_case(session=session, reference=reference, include_contacts=include_contacts)
+    _emit(built, fmt, output)

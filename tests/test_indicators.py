@@ -1,0 +1,413 @@
+"""Indicators computed by the reports, checked against values worked out by hand.
+
+The data set below is built through the library (add_case, set_ppp, set_outcome); each
+expected value is derived in the comments. Both backends run the same assertions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from sqlalchemy.orm import Session
+
+from procurement import cases
+from tests.conftest import assert_ok
+from tests.helpers import case_data
+
+SCRIPT_TITLE = "<script>alert(1)</script>"
+
+
+def _add(session: Session, **fields: Any) -> str:
+    base = case_data(
+        innovation_approaches=[],
+        winner_is_sme=None,
+        award_criteria=None,
+        sme_tenders=None,
+        estimated_value=None,
+        awarded_value=None,
+    )
+    base.update(fields)
+    return cases.add_case(session=session, data=base, user="tester").reference
+
+
+def build_dataset(session: Session) -> dict[str, str]:
+    """Six cases: four in Helsinki (HEL), two in Riga (RIX). Returns name -> reference."""
+    refs: dict[str, str] = {}
+    # A: HEL, EUR. est 1000, awarded 800, final 880. 2024-01-01 -> 2024-03-01 = 60 days
+    # (2024 is a leap year: 31 + 29). Planned end 2024-12-31, completed 2025-01-30: +30 days.
+    refs["A"] = _add(
+        session,
+        city="HEL",
+        procedure="open",
+        innovation_approaches=["market-dialogue"],
+        status="completed",
+        tender_published="2024-01-01",
+        awarded_on="2024-03-01",
+        contract_start="2024-03-15",
+        contract_end_planned="2024-12-31",
+        currency="EUR",
+        estimated_value="1000",
+        awarded_value="800",
+        tenders_received=1,
+        sme_tenders=1,
+        winner_is_sme=True,
+        award_criteria="price-only",
+        contact_name="Aino Virtanen",
+        contact_email="aino@example.org",
+    )
+    # B: HEL, EUR. est 2000, awarded 2000, final 1800. 2024-02-01 -> 02-11 = 10 days.
+    # Planned end 2024-06-30, completed 2024-06-20: -10 days (early).
+    refs["B"] = _add(
+        session,
+        city="HEL",
+        procedure="competitive-dialogue",
+        innovation_approaches=["market-dialogue", "life-cycle-costing"],
+        status="completed",
+        tender_published="2024-02-01",
+        awarded_on="2024-02-11",
+        contract_start="2024-02-15",
+        contract_end_planned="2024-06-30",
+        currency="EUR",
+        estimated_value="2000",
+        awarded_value="2000",
+        tenders_received=3,
+        winner_is_sme=False,
+        award_criteria="price-quality",
+    )
+    # C: HEL, EUR. est 500, awarded 600, final 660. 2024-05-01 -> 05-31 = 30 days.
+    refs["C"] = _add(
+        session,
+        city="HEL",
+        procedure="open",
+        status="awarded",
+        tender_published="2024-05-01",
+        awarded_on="2024-05-31",
+        currency="EUR",
+        estimated_value="500",
+        awarded_value="600",
+        tenders_received=2,
+        winner_is_sme=True,
+        award_criteria="price-only",
+    )
+    # D: HEL, SEK. est 10000 SEK, awarded 9000 SEK. 2024-03-04 -> 04-03 = 30 days.
+    # Converted with the user rate SEK 2024-04-01 = 10 per EUR (2 days earlier, within 7).
+    refs["D"] = _add(
+        session,
+        city="HEL",
+        procedure="open",
+        innovation_approaches=["functional-specification"],
+        status="awarded",
+        tender_published="2024-03-04",
+        awarded_on="2024-04-03",
+        currency="SEK",
+        estimated_value="10000",
+        awarded_value="9000",
+        tenders_received=5,
+        winner_is_sme=False,
+        award_criteria="cost-only",
+    )
+    # E: RIX, RUB. est 1,000,000, awarded 900,000 on 2023-02-09: the ECB stopped RUB on
+    # 2022-03-01, so neither amount is convertible. 2023-01-10 -> 02-09 = 30 days.
+    refs["E"] = _add(
+        session,
+        city="RIX",
+        procedure="restricted",
+        status="awarded",
+        tender_published="2023-01-10",
+        awarded_on="2023-02-09",
+        currency="RUB",
+        estimated_value="1000000",
+        awarded_value="900000",
+        tenders_received=1,
+    )
+    # F: RIX, EUR, a hostile title. est 300, awarded 300. 2024-06-01 -> 06-11 = 10 days.
+    # Planned end 2024-09-30, completed 2024-10-10: +10 days.
+    refs["F"] = _add(
+        session,
+        city="RIX",
+        title=SCRIPT_TITLE,
+        description="Challenge with <b>markup</b> and *stars*",
+        procedure="open",
+        innovation_approaches=["market-dialogue"],
+        status="completed",
+        tender_published="2024-06-01",
+        awarded_on="2024-06-11",
+        contract_start="2024-06-15",
+        contract_end_planned="2024-09-30",
+        currency="EUR",
+        estimated_value="300",
+        awarded_value="300",
+        tenders_received=4,
+        winner_is_sme=True,
+        award_criteria="price-only",
+    )
+    user = "tester"
+    cases.set_outcome(
+        session=session,
+        reference=refs["A"],
+        user=user,
+        data={
+            "final_value": "880",
+            "completed_on": "2025-01-30",
+            "innovation_achieved": "yes",
+            "satisfaction": 4,
+            # (60 − 100) / (50 − 100) = 0.8
+            "kpis": "energy-saved=60:MWh/yr:100:50",
+            "lessons_learned": "Talk to the market early.",
+            "best_practice": True,
+            "best_practice_rationale": "Met its energy target at lower cost.",
+        },
+    )
+    cases.set_outcome(
+        session=session,
+        reference=refs["B"],
+        user=user,
+        data={
+            "final_value": "1800",
+            "completed_on": "2024-06-20",
+            "innovation_achieved": "partial",
+            "satisfaction": 3,
+            "kpis": "users=12:k::10",  # no baseline: 12 / 10 = 1.2
+        },
+    )
+    cases.set_outcome(session=session, reference=refs["C"], user=user, data={"final_value": "660"})
+    cases.set_outcome(
+        session=session,
+        reference=refs["F"],
+        user=user,
+        data={
+            "completed_on": "2024-10-10",
+            "innovation_achieved": "no",
+            "satisfaction": 5,
+            # (100 − 0) / (100 − 0) = 1.0 and 10 / 20 = 0.5: the case's mean is 0.75
+            "kpis": "co2-reduction=100:t/yr:0:100;energy-saved=10:MWh/yr::20",
+            "lessons_learned": "<script>alert(2)</script> | pipes # and _underscores_",
+            "best_practice": True,
+            "best_practice_rationale": "Shows *what* not to do.",
+        },
+    )
+    # PPP: A and C dbfo (availability), D concession (user charges).
+    cases.set_ppp(
+        session=session,
+        reference=refs["A"],
+        user=user,
+        data={
+            "ppp_model": "dbfo",
+            "payment_mechanism": "availability",
+            "vfm_percent": "10",
+            "ppp_status": "concluded",
+            "risks": "construction=private;design=private",
+        },
+    )
+    cases.set_ppp(
+        session=session,
+        reference=refs["C"],
+        user=user,
+        data={
+            "ppp_model": "dbfo",
+            "payment_mechanism": "availability",
+            "vfm_percent": "-5",
+            "ppp_status": "active",
+            "risks": "construction=public",
+        },
+    )
+    cases.set_ppp(
+        session=session,
+        reference=refs["D"],
+        user=user,
+        data={
+            "ppp_model": "concession",
+            "payment_mechanism": "user-charges",
+            "ppp_status": "active",
+            "risks": "construction=private",
+        },
+    )
+    session.commit()
+    return refs
+
+
+def import_sek_rate(run: Callable[..., Result], tmp_path: Path) -> None:
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,date,units_per_eur,source\nSEK,2024-04-01,10,Test bank\n")
+    assert_ok(run("rates", "import", str(rates)))
+
+
+def report_json(run: Callable[..., Result], *args: str) -> dict[str, Any]:
+    result = assert_ok(run("report", *args, "--format", "json"))
+    data: dict[str, Any] = json.loads(result.output)
+    return data
+
+
+def indicators_of(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Group key -> indicator name -> result, merged over the report's sections."""
+    merged: dict[str, dict[str, Any]] = {}
+    for section in report["sections"]:
+        for table in section.get("tables", []):
+            if table["kind"] != "indicators":
+                continue
+            groups = [*table["groups"], *([table["all_cases"]] if "all_cases" in table else [])]
+            for group in groups:
+                merged.setdefault(group["key"], {}).update(group["indicators"])
+    return merged
+
+
+def check(result: dict[str, Any], value: float | None, n: int, **quartiles: float) -> None:
+    assert result["n"] == n
+    if value is None:
+        assert result["status"] == "insufficient-data"
+        assert result["value"] is None
+        return
+    assert result["status"] == "calculated"
+    assert result["value"] == pytest.approx(value, abs=1e-4)
+    for name, expected in quartiles.items():
+        assert result[name] == pytest.approx(expected, abs=1e-4), name
+
+
+def test_compare_by_city_matches_hand_computed_values(
+    session: Session, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    build_dataset(session)
+    import_sek_rate(run, tmp_path)
+    report = report_json(run, "compare", "--by", "city")
+    assert report["coverage"]["cases"] == 6
+    assert report["coverage"]["grouped_by"] == "city"
+    assert report["fictional_data"] is False
+    got = indicators_of(report)
+    assert set(got) == {"HEL", "RIX", "all"}
+    hel, rix, every = got["HEL"], got["RIX"], got["all"]
+
+    # Tenders per procedure. HEL: 1, 3, 2, 5 -> mean 11/4 = 2.75; sorted 1 2 3 5:
+    # median (2+3)/2 = 2.5; q1 at position 0.75: 1 + 0.75 × 1 = 1.75; q3 at 2.25: 3 + 0.25 × 2 = 3.5
+    check(hel["tenders_per_procedure"], 2.75, 4, median=2.5, q1=1.75, q3=3.5, min=1, max=5)
+    # All six: 1 3 2 5 1 4 -> 16/6 = 2.6667; sorted 1 1 2 3 4 5: median 2.5,
+    # q1 at 1.25: 1 + 0.25 × 1 = 1.25; q3 at 3.75: 3 + 0.75 × 1 = 3.75
+    check(every["tenders_per_procedure"], 16 / 6, 6, median=2.5, q1=1.25, q3=3.75)
+    # Single-bid rate. HEL: only A had one tender -> 1/4; all: A and E -> 2/6
+    check(hel["single_bid_rate"], 0.25, 4)
+    check(every["single_bid_rate"], 2 / 6, 6)
+    # SME win rate. HEL: A, C of A B C D -> 2/4; all: E has none recorded -> A C F of 5 = 0.6
+    check(hel["sme_win_rate"], 0.5, 4)
+    check(every["sme_win_rate"], 0.6, 5)
+    # Lowest-price award share. HEL: A, C price-only of 4 -> 0.5; all: A C F of 5 -> 0.6
+    check(hel["lowest_price_share"], 0.5, 4)
+    check(every["lowest_price_share"], 0.6, 5)
+    # Time to award. HEL: 60 10 30 30 -> 130/4 = 32.5; sorted 10 30 30 60: median 30,
+    # q1 10 + 0.75 × 20 = 25, q3 30 + 0.25 × 30 = 37.5
+    check(hel["time_to_award"], 32.5, 4, median=30, q1=25, q3=37.5)
+    # Savings against estimate. HEL: A 0.2, B 0, C (500−600)/500 = −0.2, D (10000−9000)/10000
+    # = 0.1 -> 0.1/4 = 0.025; sorted −0.2 0 0.1 0.2: median 0.05, q1 −0.2 + 0.75 × 0.2 = −0.05,
+    # q3 0.1 + 0.25 × 0.1 = 0.125
+    check(hel["savings_vs_estimate"], 0.025, 4, median=0.05, q1=-0.05, q3=0.125)
+    # All: plus E (1e6 − 9e5)/1e6 = 0.1 and F 0 -> 0.2/6
+    check(every["savings_vs_estimate"], 0.2 / 6, 6)
+    # Cost overrun. HEL: A (880−800)/800 = 0.1, B (1800−2000)/2000 = −0.1, C (660−600)/600 = 0.1
+    # -> 0.1/3; sorted −0.1 0.1 0.1: median 0.1, q1 at 0.5: 0, q3 at 1.5: 0.1
+    check(hel["cost_overrun"], 0.1 / 3, 3, median=0.1, q1=0.0, q3=0.1)
+    # Schedule delay. HEL has only A (+30) and B (−10): n = 2 < 3 -> insufficient data.
+    check(hel["schedule_delay"], None, 2)
+    check(hel["on_time_share"], None, 2)
+    # All: +30, −10, +10 -> 30/3 = 10; sorted −10 10 30: median 10, q1 0, q3 20.
+    check(every["schedule_delay"], 10, 3, median=10, q1=0, q3=20)
+    # On time: only B of A B F -> 1/3
+    check(every["on_time_share"], 1 / 3, 3)
+    # Innovation achieved: A yes, B partial, F no -> 1/3 (partial is not achieved)
+    check(every["innovation_achieved_share"], 1 / 3, 3)
+    # KPI attainment per case: A 0.8, B 1.2, F (1.0 + 0.5)/2 = 0.75 -> 2.75/3;
+    # sorted 0.75 0.8 1.2: median 0.8, q1 0.775, q3 1.0
+    check(every["kpi_attainment"], 2.75 / 3, 3, median=0.8, q1=0.775, q3=1.0)
+    # Satisfaction: 4 3 5 -> 4; median 4, q1 3.5, q3 4.5
+    check(every["satisfaction"], 4, 3, median=4, q1=3.5, q3=4.5)
+    # Totals in EUR. HEL estimated: 1000 + 2000 + 500 + 10000 SEK / 10 = 4500;
+    # awarded: 800 + 2000 + 600 + 900 = 4300; final: 880 + 1800 + 660 = 3340
+    check(hel["total_estimated_eur"], 4500, 4)
+    check(hel["total_awarded_eur"], 4300, 4)
+    check(hel["total_final_eur"], 3340, 3)
+    assert hel["total_estimated_eur"]["not_convertible"] == 0
+    # All: + F 300; E's RUB amounts are not convertible and counted as such.
+    check(every["total_estimated_eur"], 4800, 5)
+    assert every["total_estimated_eur"]["not_convertible"] == 1
+    check(every["total_awarded_eur"], 4600, 5)
+    # Riga has two cases: every figure is below the threshold of 3.
+    for name, result in rix.items():
+        assert result["status"] == "insufficient-data", name
+        assert result["value"] is None, name
+    assert rix["total_estimated_eur"]["not_convertible"] == 1
+    assert any("Not convertible to EUR: " in note for note in report["notes"])
+
+
+def test_compare_by_innovation_counts_a_case_in_each_approach(
+    session: Session, run: Callable[..., Result]
+) -> None:
+    build_dataset(session)
+    report = report_json(run, "compare", "--by", "innovation", "--min-n", "1")
+    table = report["sections"][0]["tables"][0]
+    cases_by_key = {g["key"]: g["cases"] for g in table["groups"]}
+    # A B F use market-dialogue; B also life-cycle-costing; D functional-specification;
+    # C and E none: 3 + 1 + 1 + 2 = 7 memberships for 6 cases.
+    assert cases_by_key == {
+        "market-dialogue": 3,
+        "life-cycle-costing": 1,
+        "functional-specification": 1,
+        "none": 2,
+    }
+    assert table["all_cases"]["cases"] == 6
+    assert any("counts in the group of each" in note for note in report["notes"])
+    got = indicators_of(report)
+    # market-dialogue: A 60, B 10, F 10 days -> 80/3
+    check(got["market-dialogue"]["time_to_award"], 80 / 3, 3)
+
+
+def test_ppp_report_matches_hand_computed_values(
+    session: Session, run: Callable[..., Result]
+) -> None:
+    build_dataset(session)
+    report = report_json(run, "ppp", "--min-n", "1")
+    got = indicators_of(report)
+    # PPP cases A C D: cost overrun A 0.1, C 0.1 -> 0.1 (D has no final value)
+    check(got["ppp"]["cost_overrun"], 0.1, 2)
+    # Traditional B E F: only B has one: −0.1; delay B −10, F +10 -> 0
+    check(got["traditional"]["cost_overrun"], -0.1, 1)
+    check(got["traditional"]["schedule_delay"], 0, 2)
+    check(got["ppp"]["schedule_delay"], 30, 1)
+    tables = {
+        t["name"]: t
+        for s in report["sections"]
+        for t in s.get("tables", [])
+        if t["kind"] == "table"
+    }
+    risks = {(r["risk_category"], r["ppp_model"]): r for r in tables["risk_allocation"]["rows"]}
+    # dbfo construction: A private, C public -> 1/2 each; concession construction: D private
+    assert risks[("construction", "dbfo")] == {
+        "risk_category": "construction",
+        "ppp_model": "dbfo",
+        "n": 2,
+        "status": "calculated",
+        "public_share": 0.5,
+        "private_share": 0.5,
+        "shared_share": 0.0,
+    }
+    assert risks[("construction", "concession")]["private_share"] == 1.0
+    assert risks[("design", "dbfo")]["n"] == 1
+    vfm = tables["value_for_money"]["rows"]
+    assert [(r["vfm_percent"], r["cost_overrun"], r["innovation_achieved"]) for r in vfm] == [
+        (10.0, 0.1, "yes"),
+        (-5.0, 0.1, None),
+    ]
+    status = {(r["ppp_status"], r["case_status"]): r["cases"] for r in tables["status"]["rows"]}
+    assert status == {("active", "awarded"): 2, ("concluded", "completed"): 1}
+    # By payment mechanism: availability (A, C) and user-charges (D)
+    assert got["availability"]["total_awarded_eur"]["value"] == pytest.approx(1400)
+    # At the default threshold the same groups are insufficient
+    default = indicators_of(report_json(run, "ppp"))
+    assert default["ppp"]["cost_overrun"]["status"] == "insufficient-data"
+
+
+def test_min_n_must_be_positive(session: Session, run: Callable[..., Result]) -> None:
+    result = run("report", "compare", "--min-n", "0", "--format", "json")
+    assert result.exit_code == 2
+    assert "--min-n" in result.output
