@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,6 +21,7 @@ from procurement.errors import BadInput
 
 IMPORT_FORMATS = ("auto", "csv", "xlsx", "json", "ocds")
 EXPORT_FORMATS = ("ocds", "csv", "xlsx", "json")
+PROGRESS_THRESHOLD = 500  # rows; smaller files are done before a bar would help
 
 
 def detect_format(path: Path) -> str:
@@ -30,6 +32,10 @@ def detect_format(path: Path) -> str:
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
     if suffix in (".json", ".jsonl", ".ndjson") or suffix == "":
+        from procurement.tabular import looks_like_case_json
+
+        if looks_like_case_json(path):  # the registry's own JSON form: a list of cases
+            return "json"
         from procurement.ocds.detect import looks_like_ocds
 
         return "ocds" if looks_like_ocds(path) else "json"
@@ -37,6 +43,38 @@ def detect_format(path: Path) -> str:
         f"cannot tell the format of '{path.name}' from its name; "
         "give --format csv, xlsx, json or ocds"
     )
+
+
+class ProgressBar:
+    """A progress bar on standard error, shown only on a terminal and for more than
+    ``threshold`` rows; called by the library as ``progress(done, total)``."""
+
+    def __init__(self, label: str, threshold: int = PROGRESS_THRESHOLD) -> None:
+        self.label = label
+        self.threshold = threshold
+        self._bar: Any = None
+        self._shown = 0
+        self._off = False
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._off:
+            return
+        if self._bar is None:
+            if total <= self.threshold or not sys.stderr.isatty():
+                self._off = True
+                return
+            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._shown)
+        self._shown = done
 
 
 @contextmanager
@@ -115,9 +153,14 @@ def import_(
     else:
         from procurement.tabular import import_cases
 
-        with app.session() as session:
+        with app.session() as session, ProgressBar("Checking" if dry_run else "Importing") as bar:
             summary = import_cases(
-                session=session, path=file, fmt=kind, user=app.username, dry_run=dry_run
+                session=session,
+                path=file,
+                fmt=kind,
+                user=app.username,
+                dry_run=dry_run,
+                progress=bar,
             )
             if dry_run:
                 session.rollback()
@@ -200,13 +243,15 @@ def export(
             from procurement.tabular import export_cases
 
             def write_table(target: Path | None) -> int:
-                return export_cases(
-                    session=session,
-                    flt=flt,
-                    fmt=fmt,
-                    target=target,
-                    include_contacts=include_contacts,
-                )
+                with ProgressBar("Exporting") as bar:
+                    return export_cases(
+                        session=session,
+                        flt=flt,
+                        fmt=fmt,
+                        target=target,
+                        include_contacts=include_contacts,
+                        progress=bar,
+                    )
 
             count = _write(output, write_table)
     if output is not None:
@@ -238,6 +283,7 @@ def template(app: AppContext, file: Path) -> None:
     Example:
       procurement template cases.xlsx
     """
+    from procurement.cities import list_cities
     from procurement.tabular import write_template
 
     suffix = file.suffix.lower()
@@ -245,6 +291,10 @@ def template(app: AppContext, file: Path) -> None:
         raise BadInput(f"'{file.name}': the template file name must end in .xlsx or .csv")
     if file.exists():
         raise BadInput(f"{file} exists already; choose a new file name")
+    cities: list[tuple[str, str]] = []
+    if suffix == ".xlsx":  # the registry's cities fill the city drop-down list
+        with app.session() as session:
+            cities = [(c.code, c.name) for c in list_cities(session=session)]
     with atomic_output(file) as partial:
-        write_template(path=partial, fmt=suffix[1:])
+        write_template(path=partial, fmt=suffix[1:], cities=cities)
     click.echo(f"Wrote {file}: fill in one case per row, then `procurement import {file}`.")

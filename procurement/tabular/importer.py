@@ -1,0 +1,269 @@
+"""Load rows of a spreadsheet or of the JSON form into the registry: all or nothing.
+
+Every row goes through :func:`procurement.cases.add_case` or
+:func:`procurement.cases.update_case` (so through the one validation layer) inside a
+savepoint. Problems of every row are collected; if there is any, the savepoint is rolled
+back and one :class:`ImportRejected` lists them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from procurement.cases import ASSIGNED, add_case, city_codes, get_case, update_case
+from procurement.errors import FieldError, ValidationError
+from procurement.importing import ImportSummary
+from procurement.models import Case, Outcome, PppDetails
+from procurement.serialize import case_values
+from procurement.tabular.columns import (
+    COLUMNS,
+    IGNORED_COLUMNS,
+    REFERENCE,
+    REFERENCE_PATTERN,
+)
+from procurement.tabular.readers import LIMITS, Limits, Table, read_table
+from procurement.validation import validate
+from procurement.vocabulary import FIELDS, REQUIRED_FIELDS
+
+SHOWN_PROBLEMS = 100
+OUTCOME_NAMES = tuple(f.name for f in FIELDS if f.group == "outcome")
+PPP_NAMES = tuple(f.name for f in FIELDS if f.group == "ppp")
+_ORDER = {name: i for i, name in enumerate(("row-number", *COLUMNS))}
+
+Progress = Callable[[int, int], None]
+
+
+class ImportRejected(ValidationError):
+    """Every problem of every row of one file; the first line of the message counts them."""
+
+    def __init__(self, errors: list[FieldError], source: str) -> None:
+        self.source = source
+        super().__init__(errors)
+
+    def summary(self) -> str:
+        count = len(self.errors)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{count} {noun} in {self.source}; nothing was imported:"]
+        lines += [f"  {e}" for e in self.errors[:SHOWN_PROBLEMS]]
+        if count > SHOWN_PROBLEMS:
+            lines.append(f"  ... and {count - SHOWN_PROBLEMS} more; fix these first")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the registry holds for a reference the file names."""
+
+    removed: bool
+    has_outcome: bool
+    has_ppp: bool
+
+
+def _blank(value: Any) -> bool:
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, list | dict) and not value)
+    )
+
+
+def _known(session: Session, references: Sequence[str]) -> dict[str, Known]:
+    found: dict[str, Known] = {}
+    for start in range(0, len(references), 500):
+        chunk = references[start : start + 500]
+        stmt = (
+            select(Case.reference, Case.removed_at, Outcome.case_id, PppDetails.case_id)
+            .outerjoin(Outcome, Outcome.case_id == Case.id)
+            .outerjoin(PppDetails, PppDetails.case_id == Case.id)
+            .where(Case.reference.in_(chunk))
+        )
+        for reference, removed_at, outcome_id, ppp_id in session.execute(stmt):
+            found[reference] = Known(
+                removed_at is not None, outcome_id is not None, ppp_id is not None
+            )
+    return found
+
+
+def _reference(value: Any, row: int) -> tuple[str | None, FieldError | None]:
+    if _blank(value):
+        return None, None
+    text = str(value).strip().upper()
+    if not REFERENCE_PATTERN.match(text):
+        return None, FieldError(
+            REFERENCE,
+            f"'{str(value)[:60]}' is not a reference; use letters, digits and '-' "
+            "(e.g. HEL-2026-007), or leave it blank to get a new one",
+            row,
+        )
+    return text, None
+
+
+def _ocid(value: Any, row: int) -> tuple[str | None, FieldError | None]:
+    if _blank(value):
+        return None, None
+    if not isinstance(value, str) or len(value.strip()) > 200:
+        return None, FieldError("ocid", "should be text of at most 200 characters", row)
+    return value.strip(), None
+
+
+def _drop_untouched_group(
+    data: dict[str, Any], names: Sequence[str], exists: bool
+) -> dict[str, Any]:
+    """Leave out a group (outcome, PPP) the case does not have and the row leaves blank,
+    so that blank cells do not create an empty outcome."""
+    if exists or not all(_blank(data.get(n)) for n in names):
+        return data
+    return {k: v for k, v in data.items() if k not in names}
+
+
+def import_table(
+    *,
+    session: Session,
+    table: Table,
+    user: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Add or update one case per row of ``table``; all rows or none."""
+    summary = ImportSummary(source=table.source, dry_run=dry_run)
+    errors: list[FieldError] = []
+    plans: list[tuple[int, str | None, str | None, dict[str, Any]]] = []
+    first_row: dict[str, int] = {}
+    for row, cells in table.rows:
+        data = {k: v for k, v in cells.items() if k not in IGNORED_COLUMNS}
+        reference, problem = _reference(data.pop(REFERENCE, None), row)
+        ocid, ocid_problem = _ocid(cells.get("ocid"), row)
+        for p in (problem, ocid_problem):
+            if p is not None:
+                errors.append(p)
+        if reference is not None:
+            if reference in first_row:
+                errors.append(
+                    FieldError(
+                        REFERENCE,
+                        f"{reference} is also on row {first_row[reference]}; "
+                        "each case may appear once in a file",
+                        row,
+                    )
+                )
+            first_row.setdefault(reference, row)
+        plans.append((row, reference, ocid, data))
+
+    known = _known(session, list(first_row))
+    total = len(plans)
+    savepoint = session.begin_nested()
+    try:
+        for done, (row, reference, ocid, data) in enumerate(plans, start=1):
+            try:
+                _import_row(session, summary, known, user, row, reference, ocid, data, errors)
+            except ValidationError as exc:
+                errors.extend(
+                    e if e.row is not None else FieldError(e.field, e.message, row)
+                    for e in exc.errors
+                )
+            if progress is not None:
+                progress(done, total)
+        if errors:
+            errors.sort(key=lambda e: (e.row or 0, _ORDER.get(e.field, len(_ORDER))))
+            raise ImportRejected(errors, table.source)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return summary
+
+
+def _import_row(
+    session: Session,
+    summary: ImportSummary,
+    known: Mapping[str, Known],
+    user: str,
+    row: int,
+    reference: str | None,
+    ocid: str | None,
+    data: dict[str, Any],
+    errors: list[FieldError],
+) -> None:
+    state = known.get(reference) if reference else None
+    if state is None:
+        fresh = {k: v for k, v in data.items() if not _blank(v)}
+        if ocid is not None:
+            owner = session.scalar(select(Case.reference).where(Case.ocid == ocid))
+            if owner is not None:
+                errors.append(FieldError("ocid", f"{ocid} belongs to case {owner} already", row))
+                ocid = None
+        case = add_case(
+            session=session, data=fresh, user=user, row=row, reference=reference, ocid=ocid
+        )
+        summary.created.append(case.reference)
+        return
+    assert reference is not None
+    if state.removed:
+        errors.append(
+            FieldError(
+                REFERENCE,
+                f"case {reference} was removed; restore it first with "
+                f"`procurement case remove {reference} --undo`, or leave reference blank",
+                row,
+            )
+        )
+        return
+    data = _drop_untouched_group(data, OUTCOME_NAMES, state.has_outcome)
+    data = _drop_untouched_group(data, PPP_NAMES, state.has_ppp)
+    changed = _changed(session, reference, data, row)
+    if changed:
+        _, changes = update_case(
+            session=session, reference=reference, data=changed, user=user, row=row
+        )
+    (summary.updated if changed and changes else summary.unchanged).append(reference)
+
+
+def _empty(value: Any) -> Any:
+    return None if value in ([], {}) else value
+
+
+def _changed(session: Session, reference: str, data: dict[str, Any], row: int) -> dict[str, Any]:
+    """The cells of ``data`` whose values differ from the case's: only these are written,
+    so an unchanged row rewrites nothing (and its audit trail stays quiet)."""
+    case = get_case(session=session, reference=reference)
+    before = case_values(case)
+    clean = validate(
+        data,
+        current=before,
+        cities=city_codes(session),
+        require=REQUIRED_FIELDS,
+        ignore=ASSIGNED,
+        row=row,
+    )
+    return {k: data[k] for k, v in clean.items() if _empty(v) != _empty(before.get(k))}
+
+
+def import_cases(
+    *,
+    session: Session,
+    path: Path,
+    fmt: str,
+    user: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    limits: Limits = LIMITS,
+) -> ImportSummary:
+    """Load cases from a CSV, XLSX or JSON file (``fmt``: "csv", "xlsx" or "json").
+
+    A row whose ``reference`` is in the registry updates that case; a row with another
+    reference creates the case keeping it; a row without one gets a new reference. If any
+    row is wrong, :class:`ImportRejected` lists every problem (row numbers as the
+    spreadsheet shows them: the header is row 1) and nothing is written. ``dry_run``
+    checks everything and writes nothing. ``progress(done, total)`` is called per row.
+    """
+    table = read_table(path=path, fmt=fmt, limits=limits)
+    return import_table(session=session, table=table, user=user, dry_run=dry_run, progress=progress)
