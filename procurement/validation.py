@@ -317,6 +317,8 @@ def _parser(field: Field) -> Callable[[Any], Any]:
         return lambda v: parse_codes(v, codelist)
     if field.name == "vfm_percent":
         return lambda v: parse_percent(v, low=-100)
+    if field.name == "contact_name":
+        return lambda v: parse_text(v, 200)
     return {
         "text": parse_text,
         "organisation": lambda v: parse_text(v, 300),

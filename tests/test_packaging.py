@@ -24,6 +24,8 @@ def test_wheel_installed_in_new_environment_runs_init_from_elsewhere(tmp_path: P
     assert "procurement/_migrations/env.py" in names
     assert any(n.startswith("procurement/_migrations/versions/0001") for n in names)
     assert "procurement/data/cpv-2008-en.csv" in names
+    assert "procurement/_reports/templates/report.html" in names
+    assert "procurement/ocds/schemas/1.1/release-package-schema.json" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -54,3 +56,24 @@ def test_wheel_installed_in_new_environment_runs_init_from_elsewhere(tmp_path: P
     listed = subprocess.run([str(exe), "--database", url, "city", "list", "--format", "json"],
                             capture_output=True, text=True, cwd=elsewhere, check=True)
     assert len(json.loads(listed.stdout)) == 11
+    # templates and schemas come from the wheel: a report and a validated OCDS export work
+    case = subprocess.run(
+        [str(exe), "--database", url, "--user", "t", "case", "add", "--no-input", "--city", "RIX",
+         "--buyer", "Rīgas valstspilsētas pašvaldība", "--title", "Smart street lighting",
+         "--category", "works", "--sector", "energy", "--procedure", "open",
+         "--status", "planned", "-q"],
+        capture_output=True, text=True, cwd=elsewhere,
+    )
+    assert case.returncode == 0, case.stderr
+    report = subprocess.run(
+        [str(exe), "--database", url, "report", "case", case.stdout.strip(), "--output",
+         "case.html"], capture_output=True, text=True, cwd=elsewhere,
+    )
+    assert report.returncode == 0, report.stderr
+    assert "Smart street lighting" in (elsewhere / "case.html").read_text()
+    ocds = subprocess.run(
+        [str(exe), "--database", url, "export", "--format", "ocds", "--validate", "-o", "o.json"],
+        capture_output=True, text=True, cwd=elsewhere,
+    )
+    assert ocds.returncode == 0, ocds.stderr
+    assert json.loads((elsewhere / "o.json").read_text())["version"] == "1.1"

@@ -47,11 +47,13 @@ def emit(
         return
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt == "csv":
+        from procurement.tabular.columns import neutralise  # no formula runs in a spreadsheet
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(cols)
         for row in rows:
-            writer.writerow([text(row.get(c)) for c in cols])
+            writer.writerow([neutralise(text(row.get(c))) for c in cols])
         click.echo(buffer.getvalue(), nl=False)
         return
     if is_terminal():
