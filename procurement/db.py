@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -17,7 +17,20 @@ from procurement.errors import BadInput, DatabaseError
 
 ENV_DATABASE = "PROCUREMENT_DATABASE_URL"
 ENV_USER = "PROCUREMENT_USER"
+ENV_BUSY_TIMEOUT = "PROCUREMENT_SQLITE_BUSY_TIMEOUT_MS"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+T = TypeVar("T")
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """How long a SQLite writer waits for another's lock (env override for tests and slow disks)."""
+    value = os.environ.get(ENV_BUSY_TIMEOUT, "").strip()
+    if not value:
+        return SQLITE_BUSY_TIMEOUT_MS
+    if not value.isdigit():
+        raise BadInput(f"{ENV_BUSY_TIMEOUT}={value!r}: give a whole number of milliseconds")
+    return int(value)
 
 
 def default_database_path() -> Path:
@@ -67,7 +80,7 @@ def parse_url(url: str) -> URL:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -85,7 +98,7 @@ def make_engine(url: str, *, create_dir: bool = True) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and create_dir:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(parsed, connect_args={"timeout": sqlite_busy_timeout_ms() / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "connect")
@@ -120,6 +133,26 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed as a whole, or not at all."""
     with factory() as session, session.begin():
         yield session
+
+
+def run_in_transaction(
+    *, engine: Engine, fn: Callable[[Session], T], attempts: int | None = None
+) -> T:
+    """Run ``fn(session)`` as one transaction, committed when it returns.
+
+    When the database is busy (SQLite "database is locked", PostgreSQL serialization
+    failure or deadlock) the transaction is rolled back and ``fn`` runs again from the
+    start with a fresh session, a bounded number of times (exponential backoff with
+    jitter); then :class:`~procurement.errors.DatabaseError` says so in one line. ``fn``
+    must therefore only touch the database: print its result after this returns.
+    """
+    from procurement import retry
+
+    def once() -> T:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            return fn(session)
+
+    return retry.retrying(once, attempts=attempts or retry.ATTEMPTS)
 
 
 def configured_user() -> str:

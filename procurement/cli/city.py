@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.output import emit, format_option
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from procurement.models import City
 
 
 @click.group()
@@ -71,8 +78,8 @@ def add(
     """
     from procurement.cities import add_city
 
-    with app.session() as session:
-        added = add_city(
+    def work(session: Session) -> City:
+        return add_city(
             session=session,
             code=code,
             name=name,
@@ -83,4 +90,6 @@ def add(
             population_year=population_year,
             population_source=population_source,
         )
-        click.echo(f"Added city {added.code} ({added.local_name}).")
+
+    added = app.run_in_transaction(work)
+    click.echo(f"Added city {added.code} ({added.local_name}).")

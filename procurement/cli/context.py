@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,11 +51,58 @@ class AppContext:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        A block cannot be run again, so a busy database is reported (one line, nothing
+        saved) rather than retried: commands that write use :meth:`run_in_transaction`.
+        A change refused by the database's permissions becomes
+        :class:`~procurement.errors.PermissionDenied`.
+        """
         from sqlalchemy.orm import Session
 
-        with Session(self.engine(), expire_on_commit=False) as session, session.begin():
-            yield session
+        engine = self.engine()
+        try:
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except Exception as exc:
+            failure = self._translate(exc)
+            if failure is None:
+                raise
+            raise failure from None
+
+    def run_in_transaction(self, fn: Callable[[Session], T], *, attempts: int | None = None) -> T:
+        """Run ``fn(session)`` as one transaction; when the database is busy (another
+        officer writing) run it again from the start, a bounded number of times.
+
+        ``fn`` must only work on the database; print its result after this returns::
+
+            def work(session: Session) -> Case:
+                return add_case(session=session, data=data, user=app.username)
+
+            case = app.run_in_transaction(work)
+            click.echo(f"Added {case.reference}.")
+        """
+        from procurement.db import run_in_transaction
+
+        engine = self.engine()
+        try:
+            return run_in_transaction(engine=engine, fn=fn, attempts=attempts)
+        except Exception as exc:
+            failure = self._translate(exc)
+            if failure is None:
+                raise
+            raise failure from None
+
+    def _translate(self, exc: Exception) -> Exception | None:
+        """A one-line domain error for a busy database or a refused change, else None."""
+        from procurement import permissions, retry
+        from procurement.errors import DatabaseError, ProcurementError
+
+        if isinstance(exc, ProcurementError) or self._engine is None:
+            return None
+        if retry.is_retryable(exc):
+            return DatabaseError(retry.busy_message())
+        return permissions.translate(exc, self._engine)
 
     def close(self) -> None:
         if self._engine is not None:

@@ -119,15 +119,129 @@ def check(app: AppContext) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_app
 def backup(app: AppContext, file: Path) -> None:
-    """Copy the database to FILE while others keep working (SQLite).
+    """Copy the whole registry to FILE while others keep working.
 
-    For PostgreSQL use the server's own tool: `pg_dump --format=custom -f FILE URL`.
+    SQLite: a consistent snapshot through SQLite's online backup API. PostgreSQL: an
+    archive made by `pg_dump --format=custom` (the PostgreSQL client tools must be
+    installed). Restore it with `procurement db restore FILE`.
 
     \b
     Example:
-      procurement db backup registry-backup.sqlite
+      procurement db backup registry-2026-11-28.sqlite
+      procurement --database postgresql://admin@db.example.org/registry db backup registry.dump
     """
-    from procurement.backup import backup_sqlite
+    from procurement.backup import backup as backup_registry
 
-    size = backup_sqlite(engine=app.engine(), target=file)
+    size = backup_registry(engine=app.engine(), target=file)
     click.echo(f"Backup written: {file} ({size:,} bytes).")
+
+
+@db.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a registry that already holds cases.")
+@pass_app
+def restore(app: AppContext, file: Path, force: bool) -> None:
+    """Load the backup FILE into the database given by --database.
+
+    Refuses to overwrite a registry that holds cases unless --force. The restore is all
+    or nothing. Restore a SQLite backup into a SQLite database and a PostgreSQL archive
+    (from `db backup` or `pg_dump --format=custom`) into PostgreSQL.
+
+    \b
+    Example:
+      procurement --database sqlite:///restored.sqlite db restore registry-backup.sqlite
+      procurement --database postgresql://admin@db.example.org/new_registry db restore reg.dump
+    """
+    from procurement import migrate
+    from procurement.backup import restore as restore_registry
+
+    done = restore_registry(engine=app.engine(), source=file, force=force)
+    head = migrate.head_revision()
+    note = "" if done.revision == head else "; run `procurement db upgrade` to bring it up to date"
+    click.echo(
+        f"Restored {file} into {app.masked_url}: {done.cases} cases, "
+        f"schema {done.revision or 'none'}{note}."
+    )
+
+
+@db.command()
+@click.option("--role", required=True, metavar="NAME", help="Database role, e.g. hel_officers.")
+@click.option("--city", metavar="CODE", help="The city whose cases the role may change.")
+@click.option("--analyst", is_flag=True, help="Read-only access to the whole registry.")
+@click.option(
+    "--login",
+    is_flag=True,
+    help="Make NAME a login role with a password (default: a group role without login).",
+)
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    default="PROCUREMENT_ROLE_PASSWORD",
+    show_default=True,
+    help="Environment variable holding the password for --login; asked for when unset.",
+)
+@pass_app
+def grant(
+    app: AppContext,
+    role: str,
+    city: str | None,
+    analyst: bool,
+    login: bool,
+    password_env: str,
+) -> None:
+    """Give a PostgreSQL role per-city write access (--city) or read-only access (--analyst).
+
+    An officer's role may add and change only its own city's cases (with their PPP
+    details, outcomes, KPIs, documents and audit events) and read every city's; an
+    analyst's role may read everything and change nothing. Nobody but the registry's
+    owner may alter or delete audit events. Creates the role when missing (a group role
+    without login unless --login; give people access with `GRANT hel_officers TO alice`).
+    Run it as the registry's owner; running it again is harmless. PostgreSQL only: a
+    SQLite registry is a single-user file protected by file-system permissions.
+
+    \b
+    Example:
+      procurement db grant --city HEL --role hel_officers
+      PROCUREMENT_ROLE_PASSWORD=... procurement db grant --city RIX --role rix_anna --login
+      procurement db grant --analyst --role network_analysts
+    """
+    import os
+
+    from procurement import permissions
+    from procurement.errors import BadInput
+
+    if analyst == (city is not None):
+        raise BadInput("give either --city CODE (an officer) or --analyst (read-only)")
+    permissions.check_role_name(role)
+    password = None
+    if login:
+        password = os.environ.get(password_env) or click.prompt(
+            f"Password for {role}", hide_input=True, confirmation_prompt=True
+        )
+    engine = app.engine()
+    if city is not None:
+        done = permissions.grant_officer(
+            engine=engine, city=city, role=role, login=login, password=password
+        )
+        what = f"may change {done.city} cases and read all cases"
+    else:
+        done = permissions.grant_analyst(engine=engine, role=role, login=login, password=password)
+        what = "may read all cases and change nothing"
+    made = "Created role" if done.created else "Role"
+    click.echo(f"{made} {done.role}{' (login)' if login else ''}: {what}.")
+
+
+@db.command()
+@click.option("--role", required=True, metavar="NAME", help="Database role, e.g. hel_officers.")
+@pass_app
+def revoke(app: AppContext, role: str) -> None:
+    """Take away a role's access to the registry (the role itself is kept).
+
+    \b
+    Example:
+      procurement db revoke --role hel_officers
+    """
+    from procurement import permissions
+
+    permissions.revoke(engine=app.engine(), role=role)
+    click.echo(f"Role {role} has no access to the registry any more.")
