@@ -84,12 +84,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's own lower() folds ASCII only; searches must find "Санкт" and "RĪGA" too.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+READ_ONLY = "procurement_read_only"
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # Take the write lock at BEGIN so that concurrent writers queue on the busy
+    # Writers take the write lock at BEGIN so that concurrent writers queue on the busy
     # timeout instead of failing with "database is locked" when upgrading a read lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only work (listings, reports) begins deferred: with WAL it never waits for,
+    # nor blocks, a writer.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, create_dir: bool = True) -> Engine:

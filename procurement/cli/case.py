@@ -20,6 +20,8 @@ from procurement.errors import BadInput, ProcurementError, ValidationError
 from procurement.vocabulary import FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Field
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from procurement.cases import CaseFilter
     from procurement.models import Case
 
@@ -43,7 +45,7 @@ def case() -> None:
 def _cities(app: AppContext) -> dict[str, str]:
     from procurement.cities import list_cities
 
-    with app.session() as session:
+    with app.read_session() as session:
         return {
             c.code: c.name if not c.local_name or c.local_name == c.name else f"{c.local_name}"
             for c in list_cities(session=session)
@@ -111,8 +113,12 @@ def add(
             raise click.exceptions.Exit(1)
         raw = answers
     try:
-        with app.session() as session:
-            reference = add_case(session=session, data=raw, user=app.username).reference
+        data = raw
+
+        def work(session: Session) -> str:
+            return add_case(session=session, data=data, user=app.username).reference
+
+        reference = app.run_in_transaction(work)
     except ProcurementError as exc:
         if not prompted:
             raise
@@ -162,11 +168,14 @@ def edit(app: AppContext, reference: str, assignments: tuple[str, ...]) -> None:
 
     if assignments:
         data = parse_assignments(assignments)
-        with app.session() as session:
+
+        def work(session: Session) -> tuple[str, dict[str, Any]]:
             found, changes = update_case(
                 session=session, reference=reference, data=data, user=app.username
             )
-            ref = found.reference
+            return found.reference, changes
+
+        ref, changes = app.run_in_transaction(work)
         _report_changes(ref, changes)
         return
     if not interactive():
@@ -209,7 +218,7 @@ def _edit_in_editor(app: AppContext, reference: str) -> None:
     )
     from procurement.serialize import case_values
 
-    with app.session() as session:
+    with app.read_session() as session:
         found = get_case(session=session, reference=reference)
         ref = found.reference
         document = case_document(case_values(found), reference=ref)
@@ -229,10 +238,11 @@ def _edit_in_editor(app: AppContext, reference: str) -> None:
             if not data:
                 click.echo(f"No change to {ref}.")
                 return
-            with app.session() as session:
-                _, changes = update_case(
+            changes = app.run_in_transaction(
+                lambda session, data=data: update_case(  # type: ignore[misc]
                     session=session, reference=ref, data=data, user=app.username
-                )
+                )[1]
+            )
         except ValidationError as exc:
             text = with_errors(edited, [str(e) for e in exc.errors])
             click.echo(f"Not saved: {exc}. Reopening the editor.", err=True)
@@ -358,7 +368,7 @@ def show(app: AppContext, reference: str, fmt: str, contacts: bool | None) -> No
     from procurement.cases import get_case
     from procurement.serialize import case_to_dict
 
-    with app.session() as session:
+    with app.read_session() as session:
         found = get_case(session=session, reference=reference, include_removed=True)
         if fmt == "json":
             click.echo(dumps(case_to_dict(found, include_contacts=contacts is not False)))
@@ -420,7 +430,7 @@ def list_(
         flt = dataclasses.replace(flt, include_removed=True)
     if limit is None:
         limit = TABLE_LIMIT if fmt == "table" else 0
-    with app.session() as session:
+    with app.read_session() as session:
         found = list_cases(session=session, flt=flt, limit=limit or None)
         total = count_cases(session=session, flt=flt) if limit and len(found) == limit else None
         if fmt == "json":
@@ -480,7 +490,7 @@ def history(app: AppContext, reference: str, fmt: str) -> None:
     from procurement.cases import history as trail
     from procurement.serialize import jsonable
 
-    with app.session() as session:
+    with app.read_session() as session:
         events = [
             {
                 "at": jsonable(e.at),
@@ -524,15 +534,19 @@ def remove(app: AppContext, reference: str, undo: bool, yes: bool) -> None:
     from procurement.cases import get_case, remove_case
 
     if not undo and not yes and interactive():
-        with app.session() as session:
+        with app.read_session() as session:
             found = get_case(session=session, reference=reference)
             ref, title = found.reference, found.title
         if not click.confirm(f"Remove {ref} ({title})? It can be restored with --undo."):
             click.echo("Nothing removed.")
             return
-    with app.session() as session:
-        changed = remove_case(session=session, reference=reference, user=app.username, undo=undo)
-        ref_text = changed.reference
+    ref_text = app.run_in_transaction(
+        lambda session: (
+            remove_case(
+                session=session, reference=reference, user=app.username, undo=undo
+            ).reference
+        )
+    )
     if undo:
         click.echo(f"Restored case {ref_text}.")
     else:

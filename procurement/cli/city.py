@@ -38,7 +38,7 @@ def list_(app: AppContext, fmt: str) -> None:
     """
     from procurement.cities import city_to_dict, list_cities
 
-    with app.session() as session:
+    with app.read_session() as session:
         rows = [city_to_dict(c) for c in list_cities(session=session)]
     emit(
         rows,

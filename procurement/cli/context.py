@@ -50,6 +50,27 @@ class AppContext:
         return self._engine
 
     @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A transaction for commands that only read (lists, shows, reports, exports).
+
+        On SQLite it does not take the write lock, so it neither waits for nor blocks
+        officers who are writing.
+        """
+        from sqlalchemy.orm import Session
+
+        from procurement.db import READ_ONLY
+
+        engine = self.engine().execution_options(**{READ_ONLY: True})
+        try:
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except Exception as exc:
+            failure = self._translate(exc)
+            if failure is None:
+                raise
+            raise failure from None
+
+    @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
 

@@ -32,11 +32,12 @@ def demo(app: AppContext, output_dir: Path, seed: int) -> None:
     """
     from procurement.reporting.demo import load_demo_data, write_demo_reports
 
-    with app.session() as session:
-        count, loaded = load_demo_data(session=session, user=app.username, seed=seed)
+    count, loaded = app.run_in_transaction(
+        lambda session: load_demo_data(session=session, user=app.username, seed=seed)
+    )
     verb = "loaded" if loaded else "already present:"
     click.echo(f"demo data {verb} {count} fictional cases")
-    with app.session() as session:
+    with app.read_session() as session:
         files = write_demo_reports(session=session, output_dir=output_dir)
     for path in files:
         click.echo(str(path))

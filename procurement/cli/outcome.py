@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,9 @@ FIELDS = (
     FIELD_BY_NAME["final_value"],
     *OUTCOME_FIELDS,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group()
@@ -62,13 +65,17 @@ def set_(app: AppContext, /, reference: str, clear_kpis: bool, **params: Any) ->
             f"nothing to set: give at least one option, e.g. "
             f"`procurement outcome set {reference} --satisfaction 4` (see --help)"
         )
-    with app.session() as session:
+
+    def work(session: Session) -> tuple[str, dict[str, Any]]:
+        data = dict(raw)
         current = case_values(get_case(session=session, reference=reference))
-        merge_keyed(raw, current, clear={"kpis"} if clear_kpis else set())
+        merge_keyed(data, current, clear={"kpis"} if clear_kpis else set())
         found, changes = set_outcome(
-            session=session, reference=reference, data=raw, user=app.username
+            session=session, reference=reference, data=data, user=app.username
         )
-        ref = found.reference
+        return found.reference, changes
+
+    ref, changes = app.run_in_transaction(work)
     if changes:
         click.echo(f"Updated outcome of {ref}: {', '.join(changes)}.")
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -10,6 +10,9 @@ from procurement.cli.context import AppContext, pass_app
 from procurement.cli.fieldopts import collect, field_options, merge_keyed
 from procurement.errors import BadInput
 from procurement.vocabulary import PPP_FIELDS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group()
@@ -56,11 +59,15 @@ def set_(app: AppContext, /, reference: str, clear_risks: bool, **params: Any) -
             f"nothing to set: give at least one option, e.g. "
             f"`procurement ppp set {reference} --ppp-model dbfo` (see --help)"
         )
-    with app.session() as session:
+
+    def work(session: Session) -> tuple[str, dict[str, Any]]:
+        data = dict(raw)
         current = case_values(get_case(session=session, reference=reference))
-        merge_keyed(raw, current, clear={"risks"} if clear_risks else set())
-        found, changes = set_ppp(session=session, reference=reference, data=raw, user=app.username)
-        ref = found.reference
+        merge_keyed(data, current, clear={"risks"} if clear_risks else set())
+        found, changes = set_ppp(session=session, reference=reference, data=data, user=app.username)
+        return found.reference, changes
+
+    ref, changes = app.run_in_transaction(work)
     if changes:
         click.echo(f"Updated PPP details of {ref}: {', '.join(changes)}.")
     else:

@@ -39,8 +39,9 @@ def import_(app: AppContext, file: Path) -> None:
     """
     from procurement.fx import import_rates
 
-    with app.session() as session:
-        added, replaced = import_rates(session=session, path=file)
+    added, replaced = app.run_in_transaction(
+        lambda session: import_rates(session=session, path=file)
+    )
     click.echo(f"{added} rates added, {replaced} replaced from {file}")
 
 
@@ -57,6 +58,6 @@ def list_(app: AppContext, currency: str | None, fmt: str) -> None:
     """
     from procurement.fx import list_rates
 
-    with app.session() as session:
+    with app.read_session() as session:
         rows = list_rates(session=session, currency=currency)
     emit(rows, fmt, ["currency", "date", "units_per_eur", "source"], title="Exchange rates")

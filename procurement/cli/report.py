@@ -107,7 +107,7 @@ def compare(
     """
     from procurement.reporting import build_compare
 
-    with app.session() as session:
+    with app.read_session() as session:
         built = build_compare(
             session=session, flt=flt, by=by, min_n=min_n, draw=fmt in CHART_FORMATS
         )
@@ -129,7 +129,7 @@ def ppp(app: AppContext, flt: CaseFilter, min_n: int, fmt: str, output: Path | N
     """
     from procurement.reporting import build_ppp
 
-    with app.session() as session:
+    with app.read_session() as session:
         built = build_ppp(session=session, flt=flt, min_n=min_n, draw=fmt in CHART_FORMATS)
     _emit(built, fmt, output)
 
@@ -151,7 +151,7 @@ def best_practice(
     """
     from procurement.reporting import build_best_practice
 
-    with app.session() as session:
+    with app.read_session() as session:
         built = build_best_practice(session=session, flt=flt, include_contacts=include_contacts)
     _emit(built, fmt, output)
 
@@ -173,6 +173,6 @@ def case_(
     """
     from procurement.reporting import build_case
 
-    with app.session() as session:
+    with app.read_session() as session:
         built = build_case(session=session, reference=reference, include_contacts=include_contacts)
     _emit(built, fmt, output)

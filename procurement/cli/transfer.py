@@ -11,13 +11,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.filters import case_filter_options
 from procurement.errors import BadInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from procurement.importing import ImportSummary
 
 IMPORT_FORMATS = ("auto", "csv", "xlsx", "json", "ocds")
 EXPORT_FORMATS = ("ocds", "csv", "xlsx", "json")
@@ -138,8 +143,8 @@ def import_(
     if kind == "ocds":
         from procurement.ocds.importer import import_ocds
 
-        with app.session() as session:
-            summary = import_ocds(
+        def work(session: Session) -> ImportSummary:
+            return import_ocds(
                 session=session,
                 path=file,
                 user=app.username,
@@ -148,22 +153,26 @@ def import_(
                 strict=strict,
                 dry_run=dry_run,
             )
-            if dry_run:
-                session.rollback()
     else:
         from procurement.tabular import import_cases
 
-        with app.session() as session, ProgressBar("Checking" if dry_run else "Importing") as bar:
-            summary = import_cases(
-                session=session,
-                path=file,
-                fmt=kind,
-                user=app.username,
-                dry_run=dry_run,
-                progress=bar,
-            )
-            if dry_run:
-                session.rollback()
+        def work(session: Session) -> ImportSummary:
+            with ProgressBar("Checking" if dry_run else "Importing") as bar:
+                return import_cases(
+                    session=session,
+                    path=file,
+                    fmt=kind,
+                    user=app.username,
+                    dry_run=dry_run,
+                    progress=bar,
+                )
+
+    if dry_run:
+        with app.session() as session:
+            summary = work(session)
+            session.rollback()
+    else:  # one transaction, run again from the start if the database was busy
+        summary = app.run_in_transaction(work)
     for line in summary.lines():
         click.echo(line)
 
@@ -224,7 +233,7 @@ def export(
         flt = dataclasses.replace(flt, best_practice=True)
     if fmt == "xlsx" and output is None:
         raise BadInput("XLSX needs a file: add --output cases.xlsx")
-    with app.session() as session:
+    with app.read_session() as session:
         if fmt == "ocds":
             from procurement.ocds.exporter import export_ocds
 
@@ -293,7 +302,7 @@ def template(app: AppContext, file: Path) -> None:
         raise BadInput(f"{file} exists already; choose a new file name")
     cities: list[tuple[str, str]] = []
     if suffix == ".xlsx":  # the registry's cities fill the city drop-down list
-        with app.session() as session:
+        with app.read_session() as session:
             cities = [(c.code, c.name) for c in list_cities(session=session)]
     with atomic_output(file) as partial:
         write_template(path=partial, fmt=suffix[1:], cities=cities)

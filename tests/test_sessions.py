@@ -1,0 +1,49 @@
+"""Readers and writers: listings do not wait for an officer who is writing; searches fold case
+in every alphabet."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from click.testing import Result
+from sqlalchemy import text
+
+from procurement.db import make_engine
+from tests.conftest import assert_ok
+
+
+def add(run: Callable[..., Result], title: str, city: str = "LED") -> None:
+    assert_ok(run("case", "add", "--no-input", "--city", city, "--buyer", "Комитет",
+                  "--title", title, "--category", "works", "--sector", "transport",
+                  "--procedure", "open", "--status", "planned"))
+
+
+def test_search_folds_case_beyond_ascii(run: Callable[..., Result]) -> None:
+    add(run, "Трамвай Санкт-Петербург")
+    add(run, "Ielu apgaismojums RĪGA", city="RIX")
+    found = json.loads(assert_ok(run("case", "list", "--search", "санкт", "--format",
+                                     "json")).output)
+    assert [c["title"] for c in found] == ["Трамвай Санкт-Петербург"]
+    found = json.loads(assert_ok(run("case", "list", "--search", "rīga", "--format",
+                                     "json")).output)
+    assert [c["title"] for c in found] == ["Ielu apgaismojums RĪGA"]
+
+
+def test_listing_and_reports_do_not_wait_for_a_writer(
+    run: Callable[..., Result], db_url: str
+) -> None:
+    add(run, "Tram depot")
+    other = make_engine(db_url)
+    try:
+        with other.connect() as conn:  # an officer's transaction holds the write lock
+            conn.execute(text("UPDATE cases SET title = 'Tram depot (draft)'"))
+            env = {"PROCUREMENT_SQLITE_BUSY_TIMEOUT_MS": "200"}
+            listed = assert_ok(run("case", "list", "--format", "json", env=env))
+            assert json.loads(listed.output)[0]["title"] == "Tram depot"
+            report = assert_ok(run("report", "compare", "--by", "city", "--format", "json",
+                                   env=env))
+            assert json.loads(report.output)
+            conn.rollback()
+    finally:
+        other.dispose()
