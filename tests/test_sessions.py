@@ -14,19 +14,39 @@ from tests.conftest import assert_ok
 
 
 def add(run: Callable[..., Result], title: str, city: str = "LED") -> None:
-    assert_ok(run("case", "add", "--no-input", "--city", city, "--buyer", "Комитет",
-                  "--title", title, "--category", "works", "--sector", "transport",
-                  "--procedure", "open", "--status", "planned"))
+    assert_ok(
+        run(
+            "case",
+            "add",
+            "--no-input",
+            "--city",
+            city,
+            "--buyer",
+            "Комитет",
+            "--title",
+            title,
+            "--category",
+            "works",
+            "--sector",
+            "transport",
+            "--procedure",
+            "open",
+            "--status",
+            "planned",
+        )
+    )
 
 
 def test_search_folds_case_beyond_ascii(run: Callable[..., Result]) -> None:
     add(run, "Трамвай Санкт-Петербург")
     add(run, "Ielu apgaismojums RĪGA", city="RIX")
-    found = json.loads(assert_ok(run("case", "list", "--search", "санкт", "--format",
-                                     "json")).output)
+    found = json.loads(
+        assert_ok(run("case", "list", "--search", "санкт", "--format", "json")).output
+    )
     assert [c["title"] for c in found] == ["Трамвай Санкт-Петербург"]
-    found = json.loads(assert_ok(run("case", "list", "--search", "rīga", "--format",
-                                     "json")).output)
+    found = json.loads(
+        assert_ok(run("case", "list", "--search", "rīga", "--format", "json")).output
+    )
     assert [c["title"] for c in found] == ["Ielu apgaismojums RĪGA"]
 
 
@@ -41,8 +61,9 @@ def test_listing_and_reports_do_not_wait_for_a_writer(
             env = {"PROCUREMENT_SQLITE_BUSY_TIMEOUT_MS": "200"}
             listed = assert_ok(run("case", "list", "--format", "json", env=env))
             assert json.loads(listed.output)[0]["title"] == "Tram depot"
-            report = assert_ok(run("report", "compare", "--by", "city", "--format", "json",
-                                   env=env))
+            report = assert_ok(
+                run("report", "compare", "--by", "city", "--format", "json", env=env)
+            )
             assert json.loads(report.output)
             conn.rollback()
     finally:
