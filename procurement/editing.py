@@ -16,10 +16,9 @@ from typing import Any
 
 import yaml
 
-from procurement import codelists as cl
 from procurement.errors import BadInput
 from procurement.serialize import jsonable
-from procurement.vocabulary import FIELD_BY_NAME, FIELDS, Field
+from procurement.vocabulary import FIELD_BY_NAME, FIELDS, field_comment
 
 ERROR_MARK = "#! "
 KPI_KEYS = ("name", "achieved", "unit", "baseline", "target")
@@ -53,24 +52,6 @@ def _represent_none(dumper: yaml.SafeDumper, data: None) -> yaml.ScalarNode:
 
 _TextDumper.add_representer(str, _represent_str)
 _TextDumper.add_representer(type(None), _represent_none)
-
-
-def field_comment(field: Field) -> str:
-    """One line explaining ``field``: its help, the codelist values, and if it is required."""
-    parts = [field.help]
-    if field.codelist is not None:
-        word = "Any of" if field.kind == "codes" else "One of"
-        parts.append(f"{word}: {', '.join(field.codelist.values())}.")
-    elif field.kind == "risks":
-        parts.append(
-            f"Categories: {', '.join(cl.RiskCategory.values())}; "
-            f"allocations: {', '.join(cl.RiskAllocation.values())}."
-        )
-    elif field.kind == "currency":
-        parts.append(f"One of: {', '.join(cl.CURRENCIES)}.")
-    if field.required:
-        parts.append("Required.")
-    return " ".join(parts)
 
 
 def document_value(name: str, value: Any) -> Any:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from procurement.models import Case
 from procurement.vocabulary import FIELDS, PERSONAL_FIELDS
+
+if TYPE_CHECKING:
+    from procurement.models import Case
 
 
 def case_values(case: Case) -> dict[str, Any]:

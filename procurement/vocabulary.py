@@ -184,3 +184,21 @@ PERSONAL_FIELDS = tuple(f.name for f in FIELDS if f.personal)
 
 # Keys a case carries in its JSON form besides the vocabulary: assigned by the registry.
 ASSIGNED_KEYS = ("reference", "ocid", "removed", "created_at", "updated_at")
+
+
+def field_comment(field: Field) -> str:
+    """One line explaining ``field``: its help, the codelist values, and if it is required."""
+    parts = [field.help]
+    if field.codelist is not None:
+        word = "Any of" if field.kind == "codes" else "One of"
+        parts.append(f"{word}: {', '.join(field.codelist.values())}.")
+    elif field.kind == "risks":
+        parts.append(
+            f"Categories: {', '.join(cl.RiskCategory.values())}; "
+            f"allocations: {', '.join(cl.RiskAllocation.values())}."
+        )
+    elif field.kind == "currency":
+        parts.append(f"One of: {', '.join(cl.CURRENCIES)}.")
+    if field.required:
+        parts.append("Required.")
+    return " ".join(parts)

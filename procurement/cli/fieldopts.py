@@ -17,8 +17,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from procurement import codelists as cl
-from procurement.editing import field_comment
-from procurement.vocabulary import Field
+from procurement.vocabulary import Field, field_comment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
