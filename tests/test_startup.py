@@ -11,15 +11,16 @@ import pytest
 from tests.test_help import all_commands
 
 HEAVY = ("sqlalchemy", "alembic", "jinja2", "matplotlib", "openpyxl", "yaml", "currency_converter")
-PROBE = """
+PROBE = f"""
 import json, sys
+HEAVY = {HEAVY!r}
 from procurement.cli import cli
 try:
     cli.main(args=sys.argv[1:] + ["--help"], prog_name="procurement", standalone_mode=False)
 except SystemExit:
     pass
-print(json.dumps([m for m in %r if m in sys.modules]))
-""" % (HEAVY,)
+print(json.dumps([m for m in HEAVY if m in sys.modules]))
+"""
 
 
 @pytest.mark.parametrize("path", [(), *all_commands()], ids=lambda p: " ".join(p) or "root")
