@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATABASE ?= sqlite:///$(CURDIR)/reports/out/demo-registry.sqlite
 SCALE ?= 100000
+BACKEND ?= both
 
 .PHONY: install demo test lint format bench clean
 
@@ -32,6 +33,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format procurement migrations tests benchmarks
 	$(BIN)/ruff check --fix procurement migrations tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --scale $(SCALE) --backend $(BACKEND)
 
 clean:
 	rm -rf $(VENV) reports/out dist build

@@ -33,11 +33,19 @@ class Codelist(StrEnum):
     def parse(cls, raw: Any) -> Self:
         """Return the member for ``raw`` (value or label, case-insensitive) or raise ValueError."""
         text = str(raw).strip()
-        key = text.lower().replace("_", "-")
-        for m in cls:
-            if key == m.value or text.lower() == m.label.lower():
-                return m
-        raise ValueError(f"'{text}' is not one of: {', '.join(cls.values())}")
+        lookup = _LOOKUPS.get(cls)
+        if lookup is None:
+            lookup = {m.label.lower(): m for m in cls}
+            lookup.update({m.value: m for m in cls})
+            _LOOKUPS[cls] = lookup
+        low = text.lower()
+        found = lookup.get(low.replace("_", "-")) or lookup.get(low)
+        if found is None:
+            raise ValueError(f"'{text}' is not one of: {', '.join(cls.values())}")
+        return found  # type: ignore[return-value]
+
+
+_LOOKUPS: dict[type[Codelist], dict[str, Codelist]] = {}
 
 
 class Category(Codelist):

@@ -481,7 +481,10 @@ def test_library_reports_progress(session: Session, tmp_path: Path) -> None:
         progress=lambda done, total: calls.append((done, total)),
     )
     session.commit()
-    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    # progress comes per batch of rows read; the total is an estimate from the file (a cell
+    # may span lines), never below what is done
+    assert calls[-1][0] == 4
+    assert all(total >= done for done, total in calls)
     assert len(summary.created) == 4
 
 

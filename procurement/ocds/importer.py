@@ -159,6 +159,9 @@ class _Reader:
                 release_id, "tag", f"a string ('{body['tag']}') instead of a list; read as a list"
             )
             body["tag"] = [body["tag"]]
+        elif "tag" in body and not isinstance(body["tag"], list | type(None)):
+            self.run.warn(release_id, "tag", "is neither a list nor a string; ignored")
+            body["tag"] = []
         if not compiled and not (set(body) - LINK_KEYS - {"ocid", "id"}):
             return  # a linked release of a record: its content comes from compiledRelease
         self.spill.add(ocid, self.pkg, compiled, body)

@@ -8,7 +8,7 @@ back and one :class:`ImportRejected` lists them all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from procurement.cases import ASSIGNED, add_case, city_codes, get_case, update_case
+from procurement.cases import ASSIGNED, city_codes, get_case, update_case
 from procurement.errors import FieldError, ValidationError
 from procurement.importing import ImportSummary
 from procurement.models import Case, Outcome, PppDetails
@@ -32,6 +32,7 @@ from procurement.validation import validate
 from procurement.vocabulary import FIELDS, REQUIRED_FIELDS
 
 SHOWN_PROBLEMS = 100
+BATCH = 500
 OUTCOME_NAMES = tuple(f.name for f in FIELDS if f.group == "outcome")
 PPP_NAMES = tuple(f.name for f in FIELDS if f.group == "ppp")
 _ORDER = {name: i for i, name in enumerate(("row-number", *COLUMNS))}
@@ -122,6 +123,32 @@ def _drop_untouched_group(
     return {k: v for k, v in data.items() if k not in names}
 
 
+def _batches(rows: Iterable[tuple[int, dict[str, Any]]], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in rows:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _ocid_owners(session: Session, ocids: Sequence[str]) -> dict[str, str]:
+    owners: dict[str, str] = {}
+    for start in range(0, len(ocids), 500):
+        chunk = ocids[start : start + 500]
+        owners.update(
+            {
+                o: r
+                for o, r in session.execute(
+                    select(Case.ocid, Case.reference).where(Case.ocid.in_(chunk))
+                )
+            }
+        )
+    return owners
+
+
 def import_table(
     *,
     session: Session,
@@ -130,51 +157,86 @@ def import_table(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Add or update one case per row of ``table``; all rows or none."""
+    """Add or update one case per row of ``table``; all rows or none.
+
+    Rows are read and checked in batches as the file is read, so memory does not grow with
+    the file. New cases are written in bulk (:class:`procurement.bulk.BulkWriter`) while no
+    problem has been found; after the first problem the rest is only checked, and at the
+    end every problem is reported and everything written is rolled back.
+    """
+    from procurement.bulk import BulkWriter, Prepared
+
     summary = ImportSummary(source=table.source, dry_run=dry_run)
     errors: list[FieldError] = []
-    plans: list[tuple[int, str | None, str | None, dict[str, Any]]] = []
     first_row: dict[str, int] = {}
-    for row, cells in table.rows:
-        data = {k: v for k, v in cells.items() if k not in IGNORED_COLUMNS}
-        reference, problem = _reference(data.pop(REFERENCE, None), row)
-        ocid, ocid_problem = _ocid(cells.get("ocid"), row)
-        for p in (problem, ocid_problem):
-            if p is not None:
-                errors.append(p)
-        if reference is not None:
-            if reference in first_row:
-                errors.append(
-                    FieldError(
-                        REFERENCE,
-                        f"{reference} is also on row {first_row[reference]}; "
-                        "each case may appear once in a file",
-                        row,
-                    )
-                )
-            first_row.setdefault(reference, row)
-        plans.append((row, reference, ocid, data))
-
-    known = _known(session, list(first_row))
-    total = len(plans)
+    writer = BulkWriter(session=session, user=user)
+    estimated = table.estimated_rows or 0
+    done = 0
     savepoint = session.begin_nested()
     try:
-        for done, (row, reference, ocid, data) in enumerate(plans, start=1):
-            try:
-                _import_row(session, summary, known, user, row, reference, ocid, data, errors)
-            except ValidationError as exc:
-                errors.extend(
-                    e if e.row is not None else FieldError(e.field, e.message, row)
-                    for e in exc.errors
-                )
+        for batch in _batches(table.rows, BATCH):
+            plans: list[tuple[int, str | None, str | None, dict[str, Any]]] = []
+            for row, cells in batch:
+                data = {k: v for k, v in cells.items() if k not in IGNORED_COLUMNS}
+                reference, problem = _reference(data.pop(REFERENCE, None), row)
+                ocid, ocid_problem = _ocid(cells.get("ocid"), row)
+                for p in (problem, ocid_problem):
+                    if p is not None:
+                        errors.append(p)
+                if reference is not None:
+                    if reference in first_row:
+                        errors.append(
+                            FieldError(
+                                REFERENCE,
+                                f"{reference} is also on row {first_row[reference]}; "
+                                "each case may appear once in a file",
+                                row,
+                            )
+                        )
+                    first_row.setdefault(reference, row)
+                plans.append((row, reference, ocid, data))
+            known = _known(session, [r for _, r, _, _ in plans if r is not None])
+            owners = _ocid_owners(session, [o for _, _, o, _ in plans if o is not None])
+            fresh_cases: list[Prepared] = []
+            for row, reference, ocid, data in plans:
+                try:
+                    if reference is None or reference not in known:
+                        if ocid is not None and ocid in owners:
+                            errors.append(
+                                FieldError(
+                                    "ocid", f"{ocid} belongs to case {owners[ocid]} already", row
+                                )
+                            )
+                            ocid = None
+                        fresh = {k: v for k, v in data.items() if not _blank(v)}
+                        fresh_cases.append(
+                            writer.prepare(fresh, row=row, reference=reference, ocid=ocid)
+                        )
+                    else:
+                        _import_row(session, summary, known, user, row, reference, data, errors)
+                except ValidationError as exc:
+                    errors.extend(
+                        e if e.row is not None else FieldError(e.field, e.message, row)
+                        for e in exc.errors
+                    )
+            if not errors:
+                try:
+                    summary.created.extend(writer.write(fresh_cases))
+                except ValidationError as exc:
+                    errors.extend(exc.errors)
+            done += len(batch)
             if progress is not None:
-                progress(done, total)
+                progress(done, max(estimated, done))
         if errors:
             errors.sort(key=lambda e: (e.row or 0, _ORDER.get(e.field, len(_ORDER))))
             raise ImportRejected(errors, table.source)
     except BaseException:
         savepoint.rollback()
         raise
+    finally:
+        close = getattr(table.rows, "close", None)
+        if close is not None:  # the file is closed even when reading stopped early
+            close()
     if dry_run:
         savepoint.rollback()
     else:
@@ -188,25 +250,12 @@ def _import_row(
     known: Mapping[str, Known],
     user: str,
     row: int,
-    reference: str | None,
-    ocid: str | None,
+    reference: str,
     data: dict[str, Any],
     errors: list[FieldError],
 ) -> None:
-    state = known.get(reference) if reference else None
-    if state is None:
-        fresh = {k: v for k, v in data.items() if not _blank(v)}
-        if ocid is not None:
-            owner = session.scalar(select(Case.reference).where(Case.ocid == ocid))
-            if owner is not None:
-                errors.append(FieldError("ocid", f"{ocid} belongs to case {owner} already", row))
-                ocid = None
-        case = add_case(
-            session=session, data=fresh, user=user, row=row, reference=reference, ocid=ocid
-        )
-        summary.created.append(case.reference)
-        return
-    assert reference is not None
+    """Update the case ``reference`` (in the registry) from one row."""
+    state = known[reference]
     if state.removed:
         errors.append(
             FieldError(

@@ -41,11 +41,15 @@ LIMITS = Limits()
 
 @dataclass
 class Table:
-    """Rows of one file: ``rows`` are (row number as the user sees it, column -> raw cell)."""
+    """Rows of one file: ``rows`` yields (row number as the user sees it, column -> raw
+    cell), read from the file as they are consumed, so memory does not grow with the file.
+    A problem with the file's shape further down raises BadInput while iterating.
+    ``estimated_rows`` (for a progress bar) may be None when unknown."""
 
     source: str
     columns: list[str] = field(default_factory=list)
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    rows: Iterator[tuple[int, dict[str, Any]]] = field(default_factory=lambda: iter(()))
+    estimated_rows: int | None = None
 
 
 def _size(value: int) -> str:
@@ -79,7 +83,8 @@ def _rows_of_cells(
     cells: Iterator[tuple[int, list[Any]]],
     limits: Limits,
 ) -> Table:
-    """Turn (row number, cells) with row 1 the headers into a :class:`Table`."""
+    """Turn (row number, cells) with row 1 the headers into a :class:`Table`: the header is
+    read now, the rows as the table is consumed."""
     table = Table(source=source)
     try:
         _, header = next(cells)
@@ -93,23 +98,38 @@ def _rows_of_cells(
         )
     names = match_headers(header, source=source)
     table.columns = [n for n in names if n is not None]
-    for number, row in cells:
-        if all(_blank(v) for v in row):
-            continue
-        if len(table.rows) >= limits.rows:
-            raise _too_many_rows(source, limits)
-        values: dict[str, Any] = {}
-        for index, value in enumerate(row):
-            name = names[index] if index < len(names) else None
-            if name is None:
-                if not _blank(value):
-                    raise BadInput(
-                        f"{source}: row {number} has a value in column {column_letter(index)}, "
-                        "which has no column name in row 1; name the column or clear the cell"
-                    )
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            yield from _cells_to_rows()
+        finally:  # close the file now, however the reading ends
+            close = getattr(cells, "close", None)
+            if close is not None:
+                close()
+
+    def _cells_to_rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        count = 0
+        for number, row in cells:
+            if all(_blank(v) for v in row):
                 continue
-            values[name] = restore(value) if isinstance(value, str) else value
-        table.rows.append((number, values))
+            count += 1
+            if count > limits.rows:
+                raise _too_many_rows(source, limits)
+            values: dict[str, Any] = {}
+            for index, value in enumerate(row):
+                name = names[index] if index < len(names) else None
+                if name is None:
+                    if not _blank(value):
+                        raise BadInput(
+                            f"{source}: row {number} has a value in column "
+                            f"{column_letter(index)}, which has no column name in row 1; "
+                            "name the column or clear the cell"
+                        )
+                    continue
+                values[name] = restore(value) if isinstance(value, str) else value
+            yield number, values
+
+    table.rows = rows()
     return table
 
 
@@ -139,30 +159,49 @@ def _lines(handle: IO[str], source: str, limits: Limits) -> Iterator[str]:
         yield line
 
 
+def _count_lines(path: Path) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            count += block.count(b"\n")
+    return count
+
+
 def read_csv(path: Path, limits: Limits = LIMITS) -> Table:
     """Read a UTF-8 CSV (with or without BOM; ``,``, ``;`` or tab separated)."""
     _check_size(path, limits)
     source = path.name
+    handle = path.open(encoding="utf-8-sig", newline="")
     number = 0
+
+    def guarded(cells: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+        try:
+            yield from cells
+        except UnicodeDecodeError:
+            raise BadInput(
+                f"{source} is not UTF-8 text; in Excel save it as "
+                "'CSV UTF-8 (Comma delimited)', or import the .xlsx file itself"
+            ) from None
+        except csv.Error as exc:
+            raise BadInput(f"{source}: row {number + 1} cannot be read as CSV: {exc}") from None
+        finally:
+            handle.close()
+
+    def cells() -> Iterator[tuple[int, list[Any]]]:
+        nonlocal number
+        lines = _lines(handle, source, limits)
+        first = next(lines, "")
+        reader = csv.reader(itertools.chain([first], lines), delimiter=_delimiter(first))
+        for number, row in enumerate(reader, start=1):  # noqa: UP028 (row for errors)
+            yield number, row
+
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            lines = _lines(handle, source, limits)
-            first = next(lines, "")
-            reader = csv.reader(itertools.chain([first], lines), delimiter=_delimiter(first))
-
-            def cells() -> Iterator[tuple[int, list[Any]]]:
-                nonlocal number
-                for number, row in enumerate(reader, start=1):  # noqa: UP028 (row for errors)
-                    yield number, row
-
-            return _rows_of_cells(source, cells(), limits)
-    except UnicodeDecodeError:
-        raise BadInput(
-            f"{source} is not UTF-8 text; in Excel save it as "
-            "'CSV UTF-8 (Comma delimited)', or import the .xlsx file itself"
-        ) from None
-    except csv.Error as exc:
-        raise BadInput(f"{source}: row {number + 1} cannot be read as CSV: {exc}") from None
+        table = _rows_of_cells(source, guarded(cells()), limits)
+    except BaseException:
+        handle.close()
+        raise
+    table.estimated_rows = max(_count_lines(path) - 1, 0)
+    return table
 
 
 # XLSX ------------------------------------------------------------------------------------
@@ -213,6 +252,14 @@ def _xlsx_value(cell: Any) -> Any:
     return value
 
 
+def _xlsx_problem(source: str, exc: Exception) -> BadInput:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return BadInput(
+        f"{source} cannot be read as an XLSX workbook ({first}); open it in your "
+        "spreadsheet program and save it again as .xlsx"
+    )
+
+
 def read_xlsx(path: Path, limits: Limits = LIMITS) -> Table:
     """Read the "Cases" sheet (else the first sheet) of an XLSX workbook."""
     _check_size(path, limits)
@@ -225,21 +272,33 @@ def read_xlsx(path: Path, limits: Limits = LIMITS) -> Table:
             # Files saved by Excel carry extensions openpyxl warns about; they do not matter.
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                sheet = _sheet(workbook)
-                rows = sheet.iter_rows(max_col=limits.columns + 1)
-                cells = ((n, [_xlsx_value(c) for c in r]) for n, r in enumerate(rows, start=1))
-                return _rows_of_cells(source, cells, limits)
-            finally:
-                workbook.close()
-    except BadInput:
-        raise
     except Exception as exc:  # a damaged or foreign file: openpyxl raises many kinds
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise BadInput(
-            f"{source} cannot be read as an XLSX workbook ({first}); open it in your "
-            "spreadsheet program and save it again as .xlsx"
-        ) from None
+        raise _xlsx_problem(source, exc) from None
+
+    def cells() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rows = _sheet(workbook).iter_rows(max_col=limits.columns + 1)
+                for n, r in enumerate(rows, start=1):
+                    yield n, [_xlsx_value(c) for c in r]
+        except BadInput:
+            raise
+        except Exception as exc:
+            raise _xlsx_problem(source, exc) from None
+        finally:
+            workbook.close()
+
+    try:
+        table = _rows_of_cells(source, cells(), limits)
+    except BaseException:
+        workbook.close()
+        raise
+    try:
+        table.estimated_rows = max(int(_sheet(workbook).max_row or 1) - 1, 0)
+    except Exception:
+        table.estimated_rows = None
+    return table
 
 
 # JSON ------------------------------------------------------------------------------------
@@ -285,10 +344,11 @@ def read_json(path: Path, limits: Limits = LIMITS) -> Table:
 
     _check_size(path, limits)
     source = path.name
-    table = Table(source=source)
-    number = 0
-    try:
-        with path.open("rb") as handle:
+    handle = path.open("rb")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        number = 0
+        try:
             for number, item in enumerate(_json_items(handle, source), start=1):
                 if number > limits.rows:
                     raise _too_many_rows(source, limits)
@@ -301,19 +361,23 @@ def read_json(path: Path, limits: Limits = LIMITS) -> Table:
                         f"{source}: item {number} has {len(item)} keys; an import accepts at "
                         f"most {limits.columns}"
                     )
-                table.rows.append((number, {str(k): v for k, v in item.items()}))
-    except (ijson.JSONError, UnicodeDecodeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise BadInput(
-            f"{source} is not valid JSON (after item {number}): {first}; "
-            "export the JSON form with `procurement export --format json`"
-        ) from None
-    except RecursionError:
-        raise BadInput(f"{source}: JSON nested too deeply") from None
-    keys: dict[str, None] = {}
-    for _, item in table.rows:
-        keys.update(dict.fromkeys(item))
-    table.columns = list(keys)
+                yield number, {str(k): v for k, v in item.items()}
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise BadInput(
+                f"{source} is not valid JSON (after item {number}): {text}; "
+                "export the JSON form with `procurement export --format json`"
+            ) from None
+        except RecursionError:
+            raise BadInput(f"{source}: JSON nested too deeply") from None
+        finally:
+            handle.close()
+
+    table = Table(source=source, rows=rows())
+    with path.open("rb") as counting:  # every case has a title: a cheap estimate for progress
+        table.estimated_rows = sum(
+            b.count(b'"title"') for b in iter(lambda: counting.read(1 << 20), b"")
+        )
     return table
 
 

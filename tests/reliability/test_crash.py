@@ -21,7 +21,7 @@ from tests.conftest import assert_ok
 from tests.reliability.conftest import CLI_CODE, ROOT, count_rows, snapshot, subprocess_env
 
 TABLES = ("cases", "audit_events", "organisations", "reference_sequences", "case_approaches")
-ROWS = 600
+ROWS = 20_000
 
 
 def counts(db_url: str) -> dict[str, int]:

@@ -1,0 +1,1 @@
+"""Benchmarks of the registry at network scale: ``python -m benchmarks.run`` (``make bench``)."""

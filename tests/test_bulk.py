@@ -1,0 +1,73 @@
+"""The bulk path of the importers stores exactly what adding cases one by one stores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from procurement import cases
+from procurement.bulk import BulkWriter
+from procurement.errors import ValidationError
+from procurement.serialize import case_to_dict
+from tests.helpers import case_data
+
+RICH = case_data(
+    city="MMA",
+    buyer="Malmö stad",
+    winner="Kraków Tram Works Sp. z o.o.",
+    documents=[{"url": "https://example.org/notice", "title": "Notice"}],
+    ppp_model="dbfom",
+    payment_mechanism="availability",
+    capex="48000000",
+    private_finance_share="70",
+    risks={"construction": "private", "revenue": "public"},
+    satisfaction=4,
+    innovation_achieved="partial",
+    kpis=[
+        {"name": "co2-reduction", "unit": "t/yr", "baseline": 0, "target": 150, "achieved": "120.5"}
+    ],
+    lessons_learned="Talk to the market early.",
+    currency="SEK",
+)
+PLAIN = case_data(city="RIX", buyer="Rīgas pašvaldība")
+
+
+def comparable(case: cases.Case) -> dict[str, Any]:
+    data = case_to_dict(case)
+    for key in ("reference", "ocid", "created_at", "updated_at"):
+        data.pop(key)
+    return data
+
+
+@pytest.mark.parametrize("data", [RICH, PLAIN], ids=["rich", "plain"])
+def test_bulk_equals_one_by_one(session: Session, data: dict[str, Any]) -> None:
+    one = cases.add_case(session=session, data=data, user="anna")
+    writer = BulkWriter(session=session, user="anna")
+    [reference] = writer.write([writer.prepare(data, row=2)])
+    session.commit()
+    session.expire_all()
+    bulk = cases.get_case(session=session, reference=reference)
+    single = cases.get_case(session=session, reference=one.reference)
+    assert reference == one.reference[:-3] + "002"
+    assert comparable(bulk) == comparable(single)
+    [bulk_event] = cases.history(session=session, reference=reference)
+    [single_event] = cases.history(session=session, reference=one.reference)
+    assert bulk_event.changes == single_event.changes
+    assert bulk_event.action == single_event.action == "create"
+
+
+def test_bulk_skips_references_taken_by_imported_cases(session: Session) -> None:
+    cases.add_case(session=session, data=PLAIN, user="a", reference="RIX-2025-001")
+    writer = BulkWriter(session=session, user="a")
+    refs = writer.write([writer.prepare(PLAIN), writer.prepare(PLAIN)])
+    assert refs == ["RIX-2025-002", "RIX-2025-003"]
+
+
+def test_bulk_refuses_a_reference_in_use(session: Session) -> None:
+    cases.add_case(session=session, data=PLAIN, user="a", reference="RIX-2025-001")
+    writer = BulkWriter(session=session, user="a")
+    with pytest.raises(ValidationError) as err:
+        writer.write([writer.prepare(PLAIN, row=5, reference="RIX-2025-001")])
+    assert str(err.value.errors[0]) == "row 5, reference: RIX-2025-001 is already in the registry"
