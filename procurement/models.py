@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -182,6 +183,14 @@ class Case(Base):
             name="value_needs_currency",
         ),
         Index("ix_cases_city_year", "city_code", "year"),
+        # `case list --city HEL` in reference order, and counts, over live cases only
+        Index(
+            "ix_cases_live_city_reference",
+            "city_code",
+            "reference",
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
     )
 
 
