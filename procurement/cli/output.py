@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -28,6 +25,8 @@ def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
 
 
 def dumps(data: Any) -> str:
+    import json
+
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -47,6 +46,9 @@ def emit(
         return
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt == "csv":
+        import csv
+        import io
+
         from procurement.tabular.columns import neutralise  # no formula runs in a spreadsheet
 
         buffer = io.StringIO()

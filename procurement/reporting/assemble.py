@@ -17,7 +17,6 @@ from procurement.cases import CaseFilter, apply_filter, get_case, list_cases
 from procurement.errors import BadInput
 from procurement.fx import RateBook
 from procurement.indicators import (
-    ALL,
     CALCULATED,
     COMPARE_BY,
     DEFAULT_MIN_N,
@@ -28,6 +27,7 @@ from procurement.indicators import (
     SECTIONS,
     GroupResult,
     compute,
+    compute_with_overall,
     kpi_attainment_subquery,
     value_expressions,
 )
@@ -145,9 +145,9 @@ def build_compare(
         raise BadInput(f"cannot compare by '{by}': use one of {', '.join(COMPARE_BY)}")
     rates = rates or RateBook.from_session(session)
     names = [i.name for i in INDICATORS]
-    groups = compute(session=session, flt=flt, by=by, names=names, rates=rates, min_n=min_n)
-    overall_list = compute(session=session, flt=flt, by=ALL, names=names, rates=rates, min_n=min_n)
-    overall = overall_list[0] if overall_list else None
+    groups, overall = compute_with_overall(
+        session=session, flt=flt, by=by, names=names, rates=rates, min_n=min_n
+    )
     grouping = GROUPINGS[by]
     cov = coverage(session=session, flt=flt, rates=rates, min_n=min_n, by=by)
     sections: list[Section] = []
