@@ -99,12 +99,15 @@ def add(
         --innovation-approach market-dialogue --estimated-value 1200000 --currency EUR
       procurement case add --from case.yaml --status awarded
     """
-    from pathlib import Path
-
     from procurement.cases import add_case
-    from procurement.editing import read_case_file
 
-    raw: dict[str, Any] = read_case_file(Path(from_file)) if from_file else {}
+    raw: dict[str, Any] = {}
+    if from_file:
+        from pathlib import Path
+
+        from procurement.editing import read_case_file  # YAML: loaded only for --from
+
+        raw = read_case_file(Path(from_file))
     raw.update(collect(FIELDS, params))
     # for a new case an empty value is no value (a file from `case show --format json` has many)
     raw = {k: v for k, v in raw.items() if v not in (None, "", [], {})}
