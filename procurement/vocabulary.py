@@ -52,7 +52,7 @@ class Field:
 
     @property
     def label(self) -> str:
-        return self.name.replace("_", " ").capitalize()
+        return LABELS.get(self.name) or self.name.replace("_", " ").capitalize()
 
 
 FIELDS: tuple[Field, ...] = (
@@ -174,6 +174,21 @@ FIELDS: tuple[Field, ...] = (
         "Key performance indicators: NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]], separated by ';'.",
     ),
 )
+
+LABELS = {
+    "cpv": "CPV code",
+    "sme_tenders": "SME tenders",
+    "winner_is_sme": "Winner is an SME",
+    "contact_email": "Contact e-mail",
+    "ppp_model": "PPP model",
+    "capex": "Capital expenditure",
+    "psc_value": "Public sector comparator",
+    "vfm_percent": "Value for money claimed (%)",
+    "private_finance_share": "Private finance share (%)",
+    "ppp_status": "PPP status",
+    "risks": "Risk allocation",
+    "kpis": "KPIs",
+}
 
 FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 CASE_FIELDS = tuple(f for f in FIELDS if f.group == "case")
