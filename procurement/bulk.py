@@ -6,8 +6,9 @@ audit events are the same as adding the cases one by one.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +138,8 @@ class BulkWriter:
                     continue
             return list(range(last - count + 1, last + 1))
 
-    def _taken(self, references: Sequence[str]) -> set[str]:
+    def taken(self, references: Sequence[str]) -> set[str]:
+        """Which of ``references`` the registry already holds."""
         taken: set[str] = set()
         for chunk in _chunks(references):
             taken.update(
@@ -147,7 +149,7 @@ class BulkWriter:
 
     def _assign_references(self, batch: Sequence[Prepared]) -> None:
         given = [p.reference for p in batch if p.reference is not None]
-        clash = self._taken(given)
+        clash = self.taken(given)
         if clash:
             raise ValidationError(
                 [_ref_taken(p.reference, p.row) for p in batch if p.reference in clash]
@@ -161,7 +163,8 @@ class BulkWriter:
             while pending:
                 numbers = self._reserve(city, year, len(pending))
                 candidates = [f"{city}-{year}-{n:03d}" for n in numbers]
-                taken = self._taken(candidates)  # e.g. imported cases holding such numbers
+                # e.g. imported cases holding such numbers, or given to a case of this batch
+                taken = self.taken(candidates) | set(given)
                 free = [c for c in candidates if c not in taken]
                 for p, ref in zip(pending, free, strict=False):
                     p.reference = ref
@@ -211,10 +214,34 @@ class BulkWriter:
 
     # writing -----------------------------------------------------------------------------
 
-    def write(self, batch: Sequence[Prepared], *, action: str = "create") -> list[str]:
-        """Insert the prepared cases with their details and audit events; their references."""
+    def write(
+        self,
+        batch: Sequence[Prepared],
+        *,
+        action: str = "create",
+        columns: Callable[[Prepared, dt.datetime], Mapping[str, Any]] | None = None,
+    ) -> list[str]:
+        """Insert the prepared cases with their details and audit events; their references.
+
+        ``columns(prepared, stamp)``, called once the case's reference is assigned, returns
+        more Case columns for it (e.g. what depends on the reference); ``stamp`` is the
+        cases' ``created_at`` and ``updated_at``.
+        """
         if not batch:
             return []
+        known = dict(self._org_ids)
+        try:
+            return self._write(batch, action, columns)
+        except BaseException:
+            self._org_ids = known  # organisations inserted here are rolled back with the batch
+            raise
+
+    def _write(
+        self,
+        batch: Sequence[Prepared],
+        action: str,
+        columns: Callable[[Prepared, dt.datetime], Mapping[str, Any]] | None,
+    ) -> list[str]:
         self._assign_references(batch)
         self._organisations(batch)
         stamp = now()
@@ -241,6 +268,8 @@ class BulkWriter:
                 removed_at=None,
             )
             row.update(p.provenance or {})
+            if columns is not None:
+                row.update(columns(p, stamp))
             case_rows.append(row)
         cases = Case.__table__
         assert isinstance(cases, Table)

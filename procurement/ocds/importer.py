@@ -26,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from procurement.cases import add_case, city_codes, update_case
+from procurement.bulk import BulkWriter, Prepared
+from procurement.cases import city_codes, update_case
 from procurement.errors import BadInput, FieldError, ProcurementError, ValidationError
 from procurement.importing import ImportSummary
 from procurement.models import AuditEvent, Case
@@ -45,6 +46,7 @@ from procurement.ocds.merge import (
     apply_overrides,
     dumps,
     exact,
+    is_id_list,
     loads,
     merge_releases,
     overlay,
@@ -53,7 +55,7 @@ from procurement.ocds.merge import (
     split,
     storable,
 )
-from procurement.ocds.validate import dotted, release_errors
+from procurement.ocds.validate import dotted, release_errors, values_valid
 from procurement.provenance import DEMO_PUBLISHER
 from procurement.serialize import case_values, jsonable
 from procurement.validation import EMPTY, MONEY_FIELDS, validate
@@ -62,6 +64,8 @@ from procurement.vocabulary import FIELDS, PPP_FIELDS, REQUIRED_FIELDS
 DEFAULTS = {"sector": "other", "procedure": "other", "category": "services"}
 LINK_KEYS = {"url", "date", "tag"}
 MAX_PASSES = 10
+SPILL_ROWS = 1000  # releases written to the scratch file at a time
+BATCH = 500  # contracting processes mapped, then new cases written, at a time
 
 
 @dataclass
@@ -83,14 +87,20 @@ class _Run:
     summary: ImportSummary
     cities: set[str]
     bad: list[str] = field(default_factory=list)
-    warned: set[tuple[str, str]] = field(default_factory=set)
+    warned: set[tuple[str, str, str]] = field(default_factory=set)
+    ocid: str = ""  # the contracting process being imported
+    writer: BulkWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.session is not None:
+            self.writer = BulkWriter(session=self.session, user=self.user)
 
     @property
     def name(self) -> str:
         return self.path.name
 
     def warn(self, release_id: str, field_name: str, message: str) -> None:
-        self.warned.add((release_id, field_name))
+        self.warned.add((self.ocid, release_id, field_name))
         self.summary.warnings.append(f"{self.name}, release {release_id}, {field_name}: {message}")
 
     def skip(self, where: str, reason: str, *, bad: bool = True) -> None:
@@ -107,25 +117,49 @@ class _Spill:
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path)
+        # a scratch file: no journal, no waiting for the disk
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute(
             "CREATE TABLE rel (seq INTEGER PRIMARY KEY, ocid TEXT, pkg INTEGER, "
             "compiled INTEGER, body TEXT)"
         )
         self.packages: dict[int, _Package] = {}
+        self._buffer: list[tuple[str, int, int, str]] = []
 
     def add(self, ocid: str, pkg: int, compiled: bool, body: Mapping[str, Any]) -> None:
-        self.db.execute(
-            "INSERT INTO rel (ocid, pkg, compiled, body) VALUES (?, ?, ?, ?)",
-            (ocid, pkg, int(compiled), dumps(body)),
-        )
+        self._buffer.append((ocid, pkg, int(compiled), dumps(body)))
+        if len(self._buffer) >= SPILL_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self.db.executemany(
+                "INSERT INTO rel (ocid, pkg, compiled, body) VALUES (?, ?, ?, ?)", self._buffer
+            )
+            self._buffer.clear()
 
     def ocids(self) -> Iterator[str]:
+        """Each ocid once, in the order of its first release in the file."""
+        self._flush()
         self.db.execute("CREATE INDEX rel_ocid ON rel (ocid, seq)")
-        rows = self.db.execute("SELECT ocid FROM rel GROUP BY ocid ORDER BY MIN(seq)").fetchall()
-        for (ocid,) in rows:
-            yield ocid
+        cursor = self.db.execute("SELECT ocid FROM rel GROUP BY ocid ORDER BY MIN(seq)")
+        while batch := cursor.fetchmany(1000):
+            for (ocid,) in batch:
+                yield ocid
+
+    def ocid_chunks(self, size: int) -> Iterator[list[str]]:
+        chunk: list[str] = []
+        for ocid in self.ocids():
+            chunk.append(ocid)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     def rows(self, ocid: str) -> list[tuple[int, bool, dict[str, Any]]]:
+        self._flush()
         found = self.db.execute(
             "SELECT pkg, compiled, body FROM rel WHERE ocid = ? ORDER BY seq", (ocid,)
         )
@@ -477,39 +511,79 @@ def _city(run: _Run, release_id: str, mapped_city: str | None, keys: list[str]) 
     return run.city
 
 
+def _stored_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`case_values` returns for a case just added with these clean values."""
+    out = {f.name: values.get(f.name) for f in FIELDS}
+    out["innovation_approaches"] = list(values.get("innovation_approaches") or [])
+    out["documents"] = [
+        {"url": d["url"], "title": d.get("title")} for d in values.get("documents") or []
+    ]
+    out["kpis"] = [{k: kpi.get(k) for k in KPI_KEYS} for kpi in values.get("kpis") or []]
+    if values.get("ppp_model") is None:
+        for name in _PPP_NAMES:
+            out[name] = None
+        out["risks"] = {}
+    else:
+        out["risks"] = dict(values.get("risks") or {})
+    if any(values.get(n) not in (None, False) for n in _OUTCOME_COLUMNS):
+        out["best_practice"] = bool(values.get("best_practice"))
+    else:
+        for name in _OUTCOME_COLUMNS:
+            out[name] = None
+    return out
+
+
+KPI_KEYS = ("name", "unit", "baseline", "target", "achieved")
+_OUTCOME_COLUMNS = tuple(f.name for f in FIELDS if f.group == "outcome" and f.name != "kpis")
+
+
+def _put_in(leftover: Any, generated: Any, path: list[Any], out: list[list[Any]]) -> None:
+    """The paths where :func:`overlay` puts the publisher's values into ``generated``."""
+    for key, value in leftover.items():
+        here = [*path, key]
+        current: Any = generated.get(key) if isinstance(generated, dict) else None
+        if isinstance(value, dict) and isinstance(current, dict):
+            _put_in(value, current, here, out)
+        elif is_id_list(value) and is_id_list(current):
+            ids = {str(x["id"]): x for x in current}
+            if any(str(item["id"]) not in ids for item in value):
+                out.append(here)  # items added: the whole array is checked
+                continue
+            for item in value:
+                _put_in(item, ids[str(item["id"])], [*here, {"id": str(item["id"])}], out)
+        else:
+            out.append(here)
+
+
 def _extra(
     run: _Run,
-    case: Case,
+    view: ReleaseView,
     compiled: Mapping[str, Any],
     ids: Mapping[str, str],
     origin: Mapping[str, Any],
-    release_id: str,
     date: str | None,
 ) -> dict[str, Any]:
     """What the registry keeps of the publisher's release beside the case's fields."""
-    provisional = {"ids": dict(ids), "origin": dict(origin)}
-    view = ReleaseView(
-        ocid=case.ocid,
-        reference=case.reference,
-        release_id=release_id,
-        date=date or "",
-        tag=["compiled"],
-        values=case_values(case),
-        origin=origin_of(case, provisional),
-        ids=ids,
-    )
+    release_id = view.release_id
     generated = build_release(view, include_contacts=True)
     original = {k: v for k, v in compiled.items() if k != EXTENSION}
     leftover, overrides = split(original, generated, skip=[EXTENSION])
     # What would be exported must be valid OCDS: values that are not (local words in closed
     # codelists, malformed objects) are kept aside, shown in the extension as "rejected".
+    put_in: list[list[Any]] = []
+    _put_in(leftover, generated, [], put_in)
+    put_in += [list(p) for p, _ in overrides if p]
     rebuilt = overlay(json.loads(json.dumps(storable(generated))), storable(leftover))
     rebuilt = exact(rebuilt)
     apply_overrides(rebuilt, overrides)
     earlier = obj(compiled.get(EXTENSION)).get("rejected")
     rejected: list[dict[str, Any]] = list(earlier) if isinstance(earlier, list) else []
-    for _ in range(MAX_PASSES):
-        errors = [e for e in release_errors(rebuilt, ppp=case.ppp is not None) if e.absolute_path]
+    ppp = view.values.get("ppp_model") is not None
+    # the generated part is valid: only the publisher's values are checked, and the whole
+    # release only if one of them is not valid
+    passes = 0 if values_valid(rebuilt, put_in, ppp=ppp) else MAX_PASSES
+    for _ in range(passes):
+        errors = [e for e in release_errors(rebuilt, ppp=ppp) if e.absolute_path]
         if not errors:
             break
         removed_any = False
@@ -520,7 +594,7 @@ def _extra(
                 continue
             removed_any = True
             rejected.append({"path": dotted(path), "value": value})
-            if (release_id, dotted(path)) not in run.warned:
+            if (run.ocid, release_id, dotted(path)) not in run.warned:
                 run.warn(
                     release_id,
                     dotted(path),
@@ -546,6 +620,64 @@ def _extra(
     return result
 
 
+def _case_view(
+    case: Case, release_id: str, date: str | None, ids: Mapping[str, str], origin: Mapping[str, Any]
+) -> ReleaseView:
+    provisional = {"ids": dict(ids), "origin": dict(origin)}
+    return ReleaseView(
+        ocid=case.ocid,
+        reference=case.reference,
+        release_id=release_id,
+        date=date or "",
+        tag=["compiled"],
+        values=case_values(case),
+        origin=origin_of(case, provisional),
+        ids=ids,
+    )
+
+
+def _new_view(new: _New, reference: str) -> ReleaseView:
+    """The view :func:`_case_view` gives of the case ``new`` once added as ``reference``."""
+    provenance = new.prepared.provenance or {}
+    origin = dict(new.origin) or {
+        k: v
+        for k, v in {
+            "registry": provenance.get("source_publisher"),
+            "registryUri": provenance.get("source_uri"),
+        }.items()
+        if v
+    }
+    return ReleaseView(
+        ocid=new.ocid,
+        reference=reference,
+        release_id=new.release_id,
+        date=new.date or "",
+        tag=["compiled"],
+        values=_stored_values(new.prepared.values),
+        origin=origin,
+        ids=new.ids,
+    )
+
+
+@dataclass
+class _New:
+    """A new case, validated, waiting for its batch to be written."""
+
+    prepared: Prepared
+    where: str
+    ocid: str
+    compiled: dict[str, Any]
+    ids: Mapping[str, str]
+    origin: Mapping[str, Any]
+    release_id: str
+    date: str | None
+    given: str | None  # the publisher's reference, kept if the registry does not hold it
+    mark: int  # where in the warnings the ones found while writing it belong
+    extra: dict[str, Any] | None = None
+    extra_for: str | None = None  # the reference ``extra`` was computed with
+    late: list[str] = field(default_factory=list)
+
+
 def _import_one(
     run: _Run,
     ocid: str,
@@ -554,13 +686,16 @@ def _import_one(
     release_id: str,
     date: str | None,
     package: _Package,
-) -> None:
+    existing: Case | None,
+) -> _New | None:
+    """Map one contracting process: a new case is returned (validated, to be written in a
+    batch); an update of an imported copy is written at once."""
     where = f"{run.name}, release {release_id} (ocid {ocid})"
     if not ocid.startswith("ocds-"):
         run.warn(release_id, "ocid", f"'{ocid}' has no OCDS prefix (ocds-xxxxxx-); kept as it is")
     if len(ocid) > 200:
         run.skip(where, "the ocid is longer than 200 characters")
-        return
+        return None
     warn: Callable[[str, str], None] = lambda f, m: run.warn(release_id, f, m)  # noqa: E731
     mapped = ReleaseReader(compiled, warn, tags).read()
     city = _city(run, release_id, mapped.ext_city, mapped.buyer_keys)
@@ -570,7 +705,7 @@ def _import_one(
             where,
             f"no city for this case: give --city CODE, or --city-map with the buyer{hint}",
         )
-        return
+        return None
     values = {**mapped.values, "city": city}
     origin = mapped.origin or {
         k: v
@@ -590,7 +725,6 @@ def _import_one(
         "source_file": run.name[:1000],
         "source_release_date": date[:40] if date else None,
     }
-    existing = run.session.scalars(select(Case).where(Case.ocid == ocid)).first()
     if existing is not None and existing.origin == "local":
         run.skip(
             where,
@@ -598,7 +732,7 @@ def _import_one(
             "overwrites it",
             bad=False,
         )
-        return
+        return None
     if existing is not None and existing.removed_at is not None:
         run.skip(
             where,
@@ -606,85 +740,157 @@ def _import_one(
             f"`procurement case remove --undo {existing.reference}` to receive updates",
             bad=False,
         )
-        return
+        return None
     if existing is not None:
         old, new = _when(existing.source_release_date), _when(date)
         if old is not None and new is not None and new < old:
             run.summary.unchanged.append(f"{existing.reference} (the stored copy is newer)")
-            return
+            return None
     try:
+        if existing is None:
+            clean = _validated(run, release_id, values)
+            reference = mapped.reference.upper() if mapped.reference else None
+            prepared = run.writer.prepare(
+                clean,
+                reference=reference if reference and len(reference) <= 40 else None,
+                ocid=ocid,
+                provenance=provenance,
+            )
+            return _New(
+                prepared=prepared,
+                where=where,
+                ocid=ocid,
+                compiled=compiled,
+                ids=mapped.ids,
+                origin=origin,
+                release_id=release_id,
+                date=date,
+                given=prepared.reference,
+                mark=len(run.summary.warnings),
+            )
         with run.session.begin_nested():
             clean = _validated(run, release_id, values)
-            if existing is None:
-                reference = mapped.reference.upper() if mapped.reference else None
-                if reference and (
-                    len(reference) > 40
-                    or run.session.scalar(select(Case.id).where(Case.reference == reference))
-                ):
-                    reference = None
-                case = add_case(
-                    session=run.session,
-                    data=clean,
-                    user=run.user,
-                    provenance=provenance,
-                    reference=reference,
-                    ocid=ocid,
-                )
-                case.ocds_extra = _stamped(
-                    case, _extra(run, case, compiled, mapped.ids, origin, release_id, date)
-                )
-                run.summary.created.append(f"{case.reference} ({ocid})")
-                return
-            case = existing
-            data = _changed_fields(case_values(case), clean)
-            changes: dict[str, Any] = {}
-            if data:
-                case, changes = update_case(
-                    session=run.session, reference=case.reference, data=data, user=run.user
-                )
-            before = {k: getattr(case, k) for k in provenance}
-            old_extra = exact(case.ocds_extra or {})
-            for key, value in provenance.items():
-                setattr(case, key, value)
-            extra = _extra(run, case, compiled, mapped.ids, origin, release_id, date)
-            same_data = (
-                same({k: v for k, v in old_extra.items() if k != "stamp"}, exact(extra))
-                and before == provenance
+            _update(
+                run, existing, clean, compiled, mapped.ids, origin, release_id, date, provenance
             )
-            if not changes and same_data:
-                case.ocds_extra = _stamped(case, extra)
-                run.summary.unchanged.append(case.reference)
-                return
-            if not changes:
-                run.session.add(
-                    AuditEvent(
-                        case_id=case.id,
-                        city_code=case.city_code,
-                        at=dt.datetime.now(dt.UTC),
-                        user=run.user,
-                        action="import",
-                        changes={
-                            "ocds_release": {
-                                "old": old_extra.get("releaseId"),
-                                "new": release_id,
-                            }
-                        },
-                    )
-                )
-            case.ocds_extra = _stamped(case, extra)
-            run.session.flush()
-            run.summary.updated.append(case.reference)
     except ValidationError as exc:
         run.skip(where, "; ".join(str(e) for e in exc.errors))
     except ProcurementError as exc:
         run.skip(where, str(exc))
     except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-        run.skip(where, f"the database refused it: {first}")
+        run.skip(where, f"the database refused it: {_first_line(exc)}")
+    return None
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+
+
+def _update(
+    run: _Run,
+    case: Case,
+    clean: dict[str, Any],
+    compiled: Mapping[str, Any],
+    ids: Mapping[str, str],
+    origin: Mapping[str, Any],
+    release_id: str,
+    date: str | None,
+    provenance: Mapping[str, Any],
+) -> None:
+    """Bring an imported copy up to date with the publisher's newer release."""
+    data = _changed_fields(case_values(case), clean)
+    changes: dict[str, Any] = {}
+    if data:
+        case, changes = update_case(
+            session=run.session, reference=case.reference, data=data, user=run.user
+        )
+    before = {k: getattr(case, k) for k in provenance}
+    old_extra = exact(case.ocds_extra or {})
+    for key, value in provenance.items():
+        setattr(case, key, value)
+    view = _case_view(case, release_id, date, ids, origin)
+    extra = _extra(run, view, compiled, ids, origin, date)
+    same_data = (
+        same({k: v for k, v in old_extra.items() if k != "stamp"}, exact(extra))
+        and before == provenance
+    )
+    if not changes and same_data:
+        case.ocds_extra = _stamped(case, extra)
+        run.summary.unchanged.append(case.reference)
+        return
+    if not changes:
+        run.session.add(
+            AuditEvent(
+                case_id=case.id,
+                city_code=case.city_code,
+                at=dt.datetime.now(dt.UTC),
+                user=run.user,
+                action="import",
+                changes={"ocds_release": {"old": old_extra.get("releaseId"), "new": release_id}},
+            )
+        )
+    case.ocds_extra = _stamped(case, extra)
+    run.session.flush()
+    run.summary.updated.append(case.reference)
 
 
 def _stamped(case: Case, extra: dict[str, Any]) -> dict[str, Any]:
     return {**extra, "stamp": stamp(case.updated_at)}
+
+
+def _columns(run: _Run, by_id: Mapping[int, _New]) -> Callable[[Prepared, dt.datetime], Any]:
+    """The ``ocds_extra`` column of each new case, once the writer has given its reference."""
+
+    def columns(prepared: Prepared, at: dt.datetime) -> dict[str, Any]:
+        new = by_id[id(prepared)]
+        assert prepared.reference is not None
+        if new.extra is None or new.extra_for != prepared.reference:
+            run.ocid = new.ocid
+            start = len(run.summary.warnings)
+            view = _new_view(new, prepared.reference)
+            new.extra = _extra(run, view, new.compiled, new.ids, new.origin, new.date)
+            new.extra_for = prepared.reference
+            new.late = run.summary.warnings[start:]
+            del run.summary.warnings[start:]
+        return {"ocds_extra": {**new.extra, "stamp": stamp(at)}}
+
+    return columns
+
+
+def _write_batch(run: _Run, pending: list[_New]) -> None:
+    """Write a batch of new cases at once; if the database refuses the batch, one by one,
+    skipping only the cases it refuses."""
+    if not pending:
+        return
+    given = [n.given for n in pending if n.given]
+    taken = run.writer.taken(given) if given else set()
+    for n in pending:  # a reference already in use is not kept: the case gets a new one
+        ref = n.prepared.reference
+        if ref is not None and ref in taken:
+            n.prepared.reference = n.given = None
+        elif ref is not None:
+            taken.add(ref)
+    by_id = {id(n.prepared): n for n in pending}
+    columns = _columns(run, by_id)
+    written: list[_New] = []
+    try:
+        with run.session.begin_nested():
+            run.writer.write([n.prepared for n in pending], action="import", columns=columns)
+        written = pending
+    except SQLAlchemyError:
+        for n in pending:
+            n.prepared.reference = n.given
+            try:
+                with run.session.begin_nested():
+                    run.writer.write([n.prepared], action="import", columns=columns)
+                written.append(n)
+            except SQLAlchemyError as exc:
+                n.prepared.reference = n.given
+                run.skip(n.where, f"the database refused it: {_first_line(exc)}")
+    for n in reversed(written):
+        run.summary.warnings[n.mark : n.mark] = n.late
+    for n in written:
+        run.summary.created.append(f"{n.prepared.reference} ({n.ocid})")
 
 
 def read_city_map(path: Path, cities: set[str]) -> dict[str, str]:
@@ -709,6 +915,22 @@ def read_city_map(path: Path, cities: set[str]) -> dict[str, str]:
     except UnicodeDecodeError:
         raise BadInput(f"{path.name} is not UTF-8 text; save the city map as UTF-8 CSV") from None
     return mapping
+
+
+def _import_chunk(run: _Run, spill: _Spill, ocids: list[str]) -> None:
+    """Import a batch of contracting processes: updates at once, new cases together."""
+    existing = {c.ocid: c for c in run.session.scalars(select(Case).where(Case.ocid.in_(ocids)))}
+    pending: list[_New] = []
+    for ocid in ocids:
+        run.ocid = ocid
+        rows = spill.rows(ocid)
+        compiled, tags, release_id, date, pkg = _compile(run, rows)
+        compiled["ocid"] = ocid
+        package = spill.packages.get(pkg, _Package())
+        new = _import_one(run, ocid, compiled, tags, release_id, date, package, existing.get(ocid))
+        if new is not None:
+            pending.append(new)
+    _write_batch(run, pending)
 
 
 def import_ocds(
@@ -748,12 +970,8 @@ def import_ocds(
         try:
             reader = _Reader(run, spill)
             reader.read(encoding)
-            for ocid in spill.ocids():
-                rows = spill.rows(ocid)
-                compiled, tags, release_id, date, pkg = _compile(run, rows)
-                compiled["ocid"] = ocid
-                package = spill.packages.get(pkg, _Package())
-                _import_one(run, ocid, compiled, tags, release_id, date, package)
+            for chunk in spill.ocid_chunks(BATCH):
+                _import_chunk(run, spill, chunk)
         finally:
             spill.close()
     if strict and run.bad:

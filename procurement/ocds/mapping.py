@@ -494,6 +494,12 @@ def history_tag(status: str, previous: str | None) -> list[str]:
 # --- OCDS -> registry -----------------------------------------------------------------------
 
 
+def _roles(party: Mapping[str, Any]) -> list[str]:
+    """A party's roles (a list of codes; anything else holds none)."""
+    roles = party.get("roles")
+    return [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
+
+
 def obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -691,11 +697,9 @@ class ReleaseReader:
     def _buyer(self, tender: Mapping[str, Any]) -> None:
         ref = obj(self.r.get("buyer"))
         candidates = [ref]
-        candidates += [p for p in self.parties.values() if "buyer" in (p.get("roles") or [])]
+        candidates += [p for p in self.parties.values() if "buyer" in _roles(p)]
         candidates += [obj(tender.get("procuringEntity"))]
-        candidates += [
-            p for p in self.parties.values() if "procuringEntity" in (p.get("roles") or [])
-        ]
+        candidates += [p for p in self.parties.values() if "procuringEntity" in _roles(p)]
         for cand in candidates:
             name = self._name(cand)
             if name:

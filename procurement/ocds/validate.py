@@ -7,6 +7,7 @@ through a :class:`referencing.Registry`; nothing is fetched from the network.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -51,11 +52,15 @@ def validator(name: str) -> Draft4Validator:
     return Draft4Validator(schema(name), registry=registry())
 
 
-def release_validators(*, ppp: bool) -> list[Draft4Validator]:
+def release_schemas(*, ppp: bool) -> list[str]:
     names = ["1.1/release-schema.json"]
     if ppp:
         names.append("ppp-profile/release-schema.json")
-    return [validator(n) for n in names]
+    return names
+
+
+def release_validators(*, ppp: bool) -> list[Draft4Validator]:
+    return [validator(n) for n in release_schemas(ppp=ppp)]
 
 
 def dotted(path: Iterable[Any]) -> str:
@@ -74,6 +79,124 @@ def release_errors(release: Mapping[str, Any], *, ppp: bool) -> Iterator[SchemaE
             if key not in seen:
                 seen.add(key)
                 yield error
+
+
+# --- checking only some values of a release ----------------------------------------------------
+#
+# A release the registry writes for clean values is valid (the tests validate every export).
+# When a publisher's fields are laid over it, only the values they put in can make it invalid:
+# each is checked against the part of the schema that applies to it. The release schemas use
+# no combinators (allOf, anyOf, oneOf, not) and no additionalProperties, so a value's validity
+# depends only on the schemas of its path (properties, patternProperties, items); arrays with
+# uniqueItems are checked whole.
+
+Step = str | Mapping[str, Any]  # an object's key, or {"id": ID}: the item of an array with that id
+
+
+def _resolve(name: str, node: Mapping[str, Any]) -> Mapping[str, Any]:
+    root = schema(name)
+    while "$ref" in node:
+        ref = str(node["$ref"])
+        if not ref.startswith("#/"):
+            return node  # not in this file: validated as it is (the registry resolves it)
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+@cache
+def _sub_validator(name: str, pointer: str) -> Draft4Validator:
+    """A validator for the sub-schema at ``pointer`` (a path of object keys) of ``name``."""
+    node: Any = schema(name)
+    for part in json.loads(pointer):
+        node = node[part]
+    uri = f"urn:procurement:ocds:{name}:{pointer}"
+    wrapper = {**node, "id": uri, "definitions": schema(name)["definitions"]}
+    resource = Resource.from_contents(wrapper, DRAFT4)
+    return Draft4Validator(wrapper, registry=registry().with_resource(uri, resource).crawl())
+
+
+def _pointer_of(name: str, node: Mapping[str, Any]) -> str:
+    return _pointers(name)[id(node)]
+
+
+@cache
+def _pointers(name: str) -> dict[int, str]:
+    """Every sub-schema of ``name`` by its identity: its path as JSON text."""
+    found: dict[int, str] = {}
+
+    def walk(node: Any, path: list[str]) -> None:
+        if isinstance(node, dict):
+            found.setdefault(id(node), json.dumps(path))
+            for key, value in node.items():
+                if isinstance(value, dict | list):
+                    walk(value, [*path, key])
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, [*path, str(i)])
+
+    walk(schema(name), [])
+    return found
+
+
+def _distinct_ids(items: list[Any]) -> bool:
+    """Items that are objects with distinct text ids: no two can be equal (uniqueItems)."""
+    ids = [item.get("id") if isinstance(item, dict) else None for item in items]
+    return all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids)
+
+
+def _checks(
+    name: str,
+    node: Mapping[str, Any],
+    value: Any,
+    path: list[Step],
+    out: dict[tuple[str, int], Any],
+) -> None:
+    """Collect the (sub-schema, value) pairs that decide whether the value at ``path`` is
+    valid where it stands."""
+    node = _resolve(name, node)
+    if not path:
+        out[(_pointer_of(name, node), id(value))] = value
+        return
+    step, rest = path[0], path[1:]
+    if isinstance(step, Mapping):
+        items = node.get("items")
+        if (
+            not isinstance(value, list)
+            or not isinstance(items, dict)
+            or (node.get("uniqueItems") and not _distinct_ids(value))
+        ):
+            _checks(name, node, value, [], out)
+            return
+        for item in value:
+            if isinstance(item, dict) and str(item.get("id")) == str(step.get("id")):
+                _checks(name, items, item, rest, out)
+        return
+    if not isinstance(value, dict) or step not in value:
+        return  # not there: nothing was put in
+    properties = node.get("properties") or {}
+    if step in properties:
+        _checks(name, properties[step], value[step], rest, out)
+    for pattern, sub in (node.get("patternProperties") or {}).items():
+        if re.search(pattern, step):
+            _checks(name, sub, value[step], rest, out)
+
+
+def values_valid(release: Mapping[str, Any], paths: Iterable[list[Step]], *, ppp: bool) -> bool:
+    """Whether the values at ``paths`` of ``release`` are valid where they stand (the rest of
+    the release is taken as valid)."""
+    wanted = list(paths)
+    for name in release_schemas(ppp=ppp):
+        checks: dict[tuple[str, int], Any] = {}
+        root = schema(name)
+        for path in wanted:
+            _checks(name, root, release, path, checks)
+        for (pointer, _), value in checks.items():
+            if not _sub_validator(name, pointer).is_valid(value):
+                return False
+    return True
 
 
 def check_release(release: Mapping[str, Any], *, ppp: bool, case: str) -> None:
