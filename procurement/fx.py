@@ -124,22 +124,29 @@ def ecb_last_date() -> dt.date | None:
     return max(days) if days else None
 
 
-def ecb_rate(currency: str, day: dt.date) -> Rate | None:
-    """The ECB rate for ``day`` or the nearest earlier one within MAX_RATE_AGE_DAYS."""
+@functools.cache
+def _ecb_published(currency: str, on: dt.date) -> Decimal | None:
+    """Units of ``currency`` per euro that the ECB published on ``on`` (None: no rate that day)."""
     from currency_converter import RateNotFoundError
 
-    if currency == "EUR":
-        return Rate(currency, day, Decimal(1), ECB_SOURCE)
     converter = ecb_converter(currency)
     if converter is None:
         return None
+    try:
+        return Decimal(converter.convert(Decimal(1), "EUR", currency, date=on))
+    except RateNotFoundError:
+        return None
+
+
+def ecb_rate(currency: str, day: dt.date) -> Rate | None:
+    """The ECB rate for ``day`` or the nearest earlier one within MAX_RATE_AGE_DAYS."""
+    if currency == "EUR":
+        return Rate(currency, day, Decimal(1), ECB_SOURCE)
     for back in range(MAX_RATE_AGE_DAYS + 1):
         on = day - dt.timedelta(days=back)
-        try:
-            units = converter.convert(Decimal(1), "EUR", currency, date=on)
-        except RateNotFoundError:
-            continue
-        return Rate(currency, on, Decimal(units), ECB_SOURCE)
+        units = _ecb_published(currency, on)
+        if units is not None:
+            return Rate(currency, on, units, ECB_SOURCE)
     return None
 
 
@@ -187,10 +194,11 @@ class RateBook:
             self._cache[key] = found
         return self._cache[key]
 
-    def to_eur(self, amount: Decimal, currency: str, day: dt.date | None) -> Decimal | None:
-        """``amount`` in euro, or None when no rate applies (the caller counts it)."""
+    def units_per_eur(self, currency: str, day: dt.date | None) -> Decimal | None:
+        """Units of ``currency`` per euro for an amount dated ``day`` (1 for EUR), or None
+        when no rate applies. Records the rate's source as used."""
         if currency == "EUR":
-            return amount
+            return Decimal(1)
         if day is None:
             return None
         rate = self.rate(currency, day)
@@ -198,7 +206,14 @@ class RateBook:
             return None
         official = rate.source in (ECB_SOURCE, IRREVOCABLE_SOURCE)
         self.sources_used.add(rate.source if official else USER_SOURCE)
-        return amount / rate.units_per_eur
+        return rate.units_per_eur
+
+    def to_eur(self, amount: Decimal, currency: str, day: dt.date | None) -> Decimal | None:
+        """``amount`` in euro, or None when no rate applies (the caller counts it)."""
+        if currency == "EUR":
+            return amount
+        units = self.units_per_eur(currency, day)
+        return None if units is None else amount / units
 
     def describe(self) -> str:
         """One line for a report: where the rates come from and the rule."""

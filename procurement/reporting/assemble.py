@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from procurement import codelists as cl
@@ -64,13 +64,9 @@ def coverage(
     min_n: int | None = None,
     by: str | None = None,
 ) -> Coverage:
-    stmt: Any = select(func.count(Case.id), func.max(Case.updated_at))
-    total, latest = session.execute(apply_filter(stmt, flt)).one()
-    demo = session.scalar(
-        apply_filter(
-            select(func.count(Case.id)).where(Case.source_publisher == DEMO_PUBLISHER), flt
-        )
-    )
+    demo_case = case((Case.source_publisher == DEMO_PUBLISHER, 1), else_=None)
+    stmt: Any = select(func.count(Case.id), func.max(Case.updated_at), func.count(demo_case))
+    total, latest, demo = session.execute(apply_filter(stmt, flt)).one()  # one pass
     as_of = latest if isinstance(latest, dt.datetime) else None
     if as_of is None and latest is not None:
         as_of = dt.datetime.fromisoformat(str(latest))

@@ -18,6 +18,7 @@ from procurement.indicators import INSUFFICIENT, GroupResult, Indicator
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 GREY = "#999999"
 WIDTH_IN = 7.0
+RASTER_POINTS = 2000
 
 
 def _figure(height: float) -> Any:
@@ -171,8 +172,13 @@ def heat_map(
 def scatter(
     name: str, points: Sequence[tuple[float, float, str]], x_label: str, y_label: str
 ) -> str:
-    """Points (x, y, category); one colour and marker per category."""
+    """Points (x, y, category); one colour and marker per category.
+
+    Beyond :data:`RASTER_POINTS` points the markers are drawn as one embedded image (axes and
+    text stay vector): thousands of SVG markers would make the page slow to write and to open.
+    """
     fig = _figure(3.6)
+    rasterized = len(points) > RASTER_POINTS
     ax = fig.add_subplot()
     markers = ("o", "s", "^", "D", "v", "P", "X")
     categories = sorted({c for _, _, c in points})
@@ -185,6 +191,7 @@ def scatter(
             color=OKABE_ITO[k % len(OKABE_ITO)],
             marker=markers[k % len(markers)],
             label=f"{category} (n={len(xs)})",
+            rasterized=rasterized,
         )
     ax.axhline(0, color=GREY, linewidth=0.8)
     ax.axvline(0, color=GREY, linewidth=0.8)

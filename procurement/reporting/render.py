@@ -54,6 +54,7 @@ def _common(env: Environment) -> Environment:
         is_chart=lambda b: isinstance(b, Chart),
         is_case=lambda b: isinstance(b, CasePage),
         demo_note=demo_note,
+        table_cells=table_cells,
         indicator=INDICATOR_BY_NAME.__getitem__,
     )
     return env
@@ -90,6 +91,25 @@ def demo_note(report: Report) -> str:
         f"Fictional illustrative data: {cov.demo_cases} of the {cov.cases} cases in this report "
         "come from the demo data set (procurement demo). They describe no real procurement."
     )
+
+
+def table_cells(table: Table) -> list[list[str | None]]:
+    """Each row's cell texts in column order; None for a share with insufficient data.
+
+    Formatted here rather than cell by cell in the template: a table may have thousands of rows.
+    """
+    keys = [key for key, _ in table.columns]
+    shares = [key.endswith("_share") for key in keys]
+    rows: list[list[str | None]] = []
+    for row in table.rows:
+        insufficient = row.get("status") == "insufficient-data"
+        rows.append(
+            [
+                None if insufficient and share else formatting.cell(row.get(key), key)
+                for key, share in zip(keys, shares, strict=True)
+            ]
+        )
+    return rows
 
 
 def rows_of(table: IndicatorTable) -> list[GroupResult]:
