@@ -47,9 +47,14 @@ def case_values(case: Case) -> dict[str, Any]:
     return values
 
 
+_PLAIN = frozenset({str, int, bool, float})
+
+
 def jsonable(value: Any) -> Any:
     """Dates as ISO text, numbers as exact decimal text without trailing zeros (1100000.5),
     lists and mappings recursively."""
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, dt.datetime):

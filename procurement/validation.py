@@ -412,8 +412,8 @@ def validate(
             and b is not None
             and first not in bad
             and (second in clean or first in clean)
-        ):
-            rule(second, b >= a, message.format(a=a, b=b))
+        ) and b < a:  # the message is formatted only when the rule fails
+            rule(second, False, message.format(a=a, b=b))
 
     before("tender_published", "awarded_on", "award date {b} is before the tender publication {a}")
     before(
