@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.orm import Session
 
 from procurement.cases import (
@@ -97,6 +96,10 @@ class BulkWriter:
         self.session = session
         self.user = user
         self.cities = city_codes(session)
+        if session.get_bind().dialect.name == "postgresql":
+            # The tables grow inside this one transaction, unseen by the planner's statistics:
+            # keep the per-batch lookups (reference, ocid, names) on their indexes.
+            session.execute(text("SET LOCAL enable_seqscan = off"))
         self._org_ids: dict[str, int] = {}
 
     def prepare(
@@ -114,6 +117,16 @@ class BulkWriter:
         )
         return Prepared(row, values, _case_year(values, now().year), reference, ocid, provenance)
 
+    def _insert_ignoring_duplicates(self, model: Any) -> Any:
+        """INSERT ... ON CONFLICT DO NOTHING in this database's dialect."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(model).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(model).on_conflict_do_nothing()
+
     # references --------------------------------------------------------------------------
 
     def _reserve(self, city: str, year: int, count: int) -> list[int]:
@@ -128,14 +141,11 @@ class BulkWriter:
             )
             last = self.session.execute(stmt).scalar_one_or_none()
             if last is None:
-                try:
-                    with self.session.begin_nested():
-                        self.session.execute(
-                            insert(table).values(city_code=city, year=year, last_number=count)
-                        )
-                    last = count
-                except IntegrityError:
-                    continue
+                self.session.execute(
+                    self._insert_ignoring_duplicates(ReferenceSequence),
+                    [{"city_code": city, "year": year, "last_number": 0}],
+                )
+                continue  # the counter row exists now: increment it
             return list(range(last - count + 1, last + 1))
 
     def taken(self, references: Sequence[str]) -> set[str]:
@@ -192,20 +202,13 @@ class BulkWriter:
         missing = [n for n in names if n not in self._org_ids]
         if not missing:
             return
-        try:  # one statement for all new organisations
-            with self.session.begin_nested():
-                self.session.execute(
-                    insert(Organisation), [{"name": n, "country": wanted[n]} for n in missing]
-                )
-        except IntegrityError:  # another officer created one of them a moment ago
-            for name in missing:
-                try:
-                    with self.session.begin_nested():
-                        self.session.execute(
-                            insert(Organisation).values(name=name, country=wanted[name])
-                        )
-                except IntegrityError:
-                    pass
+        # One statement for all new organisations; a name another officer created a moment
+        # ago is skipped by the database (no savepoint: on PostgreSQL more than 64
+        # subtransactions in one transaction slow every later query).
+        self.session.execute(
+            self._insert_ignoring_duplicates(Organisation),
+            [{"name": n, "country": wanted[n]} for n in missing],
+        )
         for chunk in _chunks(missing):
             for org_id, name in self.session.execute(
                 select(Organisation.id, Organisation.name).where(Organisation.name.in_(chunk))
