@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
 from procurement.cases import (
@@ -25,7 +25,9 @@ from procurement.cases import (
     city_codes,
     now,
     ocid_prefix,
+    reserve_numbers,
 )
+from procurement.db import insert_ignoring_duplicates
 from procurement.errors import ValidationError
 from procurement.models import (
     AuditEvent,
@@ -36,7 +38,6 @@ from procurement.models import (
     Organisation,
     Outcome,
     PppDetails,
-    ReferenceSequence,
     RiskAllocationRow,
 )
 from procurement.serialize import jsonable
@@ -117,36 +118,7 @@ class BulkWriter:
         )
         return Prepared(row, values, _case_year(values, now().year), reference, ocid, provenance)
 
-    def _insert_ignoring_duplicates(self, model: Any) -> Any:
-        """INSERT ... ON CONFLICT DO NOTHING in this database's dialect."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(model).on_conflict_do_nothing()
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(model).on_conflict_do_nothing()
-
     # references --------------------------------------------------------------------------
-
-    def _reserve(self, city: str, year: int, count: int) -> list[int]:
-        """Hand out ``count`` sequence numbers for (city, year) in one statement."""
-        table = ReferenceSequence
-        while True:
-            stmt = (
-                update(table)
-                .where(table.city_code == city, table.year == year)
-                .values(last_number=table.last_number + count)
-                .returning(table.last_number)
-            )
-            last = self.session.execute(stmt).scalar_one_or_none()
-            if last is None:
-                self.session.execute(
-                    self._insert_ignoring_duplicates(ReferenceSequence),
-                    [{"city_code": city, "year": year, "last_number": 0}],
-                )
-                continue  # the counter row exists now: increment it
-            return list(range(last - count + 1, last + 1))
 
     def taken(self, references: Sequence[str]) -> set[str]:
         """Which of ``references`` the registry already holds."""
@@ -171,7 +143,9 @@ class BulkWriter:
         for (city, year), items in wanting.items():
             pending = list(items)
             while pending:
-                numbers = self._reserve(city, year, len(pending))
+                numbers = reserve_numbers(
+                    session=self.session, city=city, year=year, count=len(pending)
+                )
                 candidates = [f"{city}-{year}-{n:03d}" for n in numbers]
                 # e.g. imported cases holding such numbers, or given to a case of this batch
                 taken = self.taken(candidates) | set(given)
@@ -206,7 +180,7 @@ class BulkWriter:
         # ago is skipped by the database (no savepoint: on PostgreSQL more than 64
         # subtransactions in one transaction slow every later query).
         self.session.execute(
-            self._insert_ignoring_duplicates(Organisation),
+            insert_ignoring_duplicates(self.session, Organisation),
             [{"name": n, "country": wanted[n]} for n in missing],
         )
         for chunk in _chunks(missing):

@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from procurement.db import insert_ignoring_duplicates
 from procurement.errors import NotFound, ValidationError
 from procurement.models import (
     AuditEvent,
@@ -62,39 +62,45 @@ def city_codes(session: Session) -> set[str]:
 
 
 def _organisation(session: Session, name: str, country: str | None = None) -> Organisation:
-    found = session.scalars(select(Organisation).where(Organisation.name == name)).first()
-    if found is not None:
-        if country and not found.country:
-            found.country = country
-        return found
-    org = Organisation(name=name, country=country)
-    try:
-        with session.begin_nested():
-            session.add(org)
-    except IntegrityError:  # another officer created it at the same moment
-        return session.scalars(select(Organisation).where(Organisation.name == name)).one()
-    return org
+    """The organisation called ``name``, created on first use (safely when another officer
+    creates it at the same moment)."""
+    by_name = select(Organisation).where(Organisation.name == name)
+    found = session.scalars(by_name).first()
+    if found is None:
+        session.execute(
+            insert_ignoring_duplicates(session, Organisation), [{"name": name, "country": country}]
+        )
+        return session.scalars(by_name).one()
+    if country and not found.country:
+        found.country = country
+    return found
 
 
-def next_reference(*, session: Session, city: str, year: int) -> str:
-    """Assign ``CITY-YEAR-NNN``. The counter row is locked by the increment, so concurrent
-    writers queue; numbers are never handed out twice, even after a removal."""
+def reserve_numbers(*, session: Session, city: str, year: int, count: int = 1) -> list[int]:
+    """Hand out ``count`` sequence numbers for (city, year) in one statement. The counter row
+    is locked by the increment, so concurrent writers queue; numbers are never handed out
+    twice, even after a removal."""
     table = ReferenceSequence
     while True:
         stmt = (
             update(table)
             .where(table.city_code == city, table.year == year)
-            .values(last_number=table.last_number + 1)
+            .values(last_number=table.last_number + count)
             .returning(table.last_number)
         )
-        number = session.execute(stmt).scalar_one_or_none()
-        if number is None:
-            try:
-                with session.begin_nested():
-                    session.execute(insert(table).values(city_code=city, year=year, last_number=1))
-                number = 1
-            except IntegrityError:
-                continue
+        last = session.execute(stmt).scalar_one_or_none()
+        if last is not None:
+            return list(range(last - count + 1, last + 1))
+        session.execute(
+            insert_ignoring_duplicates(session, ReferenceSequence),
+            [{"city_code": city, "year": year, "last_number": 0}],
+        )  # the counter row exists now: increment it
+
+
+def next_reference(*, session: Session, city: str, year: int) -> str:
+    """Assign ``CITY-YEAR-NNN``, skipping numbers held by imported cases."""
+    while True:
+        [number] = reserve_numbers(session=session, city=city, year=year)
         reference = f"{city}-{year}-{number:03d}"
         if session.scalar(select(Case.id).where(Case.reference == reference)) is None:
             return reference
