@@ -56,19 +56,10 @@ class AppContext:
         On SQLite it does not take the write lock, so it neither waits for nor blocks
         officers who are writing.
         """
-        from sqlalchemy.orm import Session
-
         from procurement.db import READ_ONLY
 
-        engine = self.engine().execution_options(**{READ_ONLY: True})
-        try:
-            with Session(engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except Exception as exc:
-            failure = self._translate(exc)
-            if failure is None:
-                raise
-            raise failure from None
+        with self._transaction(self.engine().execution_options(**{READ_ONLY: True})) as session:
+            yield session
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -79,9 +70,13 @@ class AppContext:
         A change refused by the database's permissions becomes
         :class:`~procurement.errors.PermissionDenied`.
         """
+        with self._transaction(self.engine()) as session:
+            yield session
+
+    @contextmanager
+    def _transaction(self, engine: Engine) -> Iterator[Session]:
         from sqlalchemy.orm import Session
 
-        engine = self.engine()
         try:
             with Session(engine, expire_on_commit=False) as session, session.begin():
                 yield session
