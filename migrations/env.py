@@ -8,10 +8,10 @@ from alembic import context
 from sqlalchemy import Connection
 
 from procurement.db import ENV_DATABASE, default_database_url, make_engine
-from procurement.models import Base
+from procurement.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_on(connection: Connection) -> None:

@@ -1,7 +1,10 @@
-"""Many new cases at once: the same validation as :func:`procurement.cases.add_case`, written
-with set-based inserts (one statement per table for a whole batch) instead of one ORM object
-graph per case. Used by the importers; the result in the database, the references and the
-audit events are the same as adding the cases one by one.
+"""New cases, one or many: the one validation, then set-based inserts with SQLAlchemy Core
+(one statement per table for a whole batch) instead of an ORM object graph per case.
+
+``procurement case add`` (:func:`add_new_case`), the library's
+:func:`procurement.cases.add_case` and the importers all write new cases here, so the rows,
+the references and the audit events are the same whichever way a case comes in. Works on a
+Core connection or an ORM session; it imports no ORM.
 """
 
 from __future__ import annotations
@@ -10,39 +13,45 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, text
 
-from procurement.cases import (
-    ASSIGNED,
-    CASE_NAMES,
-    OUTCOME_NAMES,
-    PPP_NAMES,
-    _case_year,
-    _ref_taken,
-    city_codes,
+from procurement.db import dialect_name, insert_ignoring_duplicates
+from procurement.errors import ValidationError
+from procurement.references import (
+    case_year,
     now,
     ocid_prefix,
+    reference_taken,
     reserve_numbers,
 )
-from procurement.db import insert_ignoring_duplicates
-from procurement.errors import ValidationError
-from procurement.models import (
-    AuditEvent,
-    Case,
-    CaseApproach,
-    Document,
-    Kpi,
-    Organisation,
-    Outcome,
-    PppDetails,
-    RiskAllocationRow,
+from procurement.schema import (
+    audit_events,
+    case_approaches,
+    cases,
+    cities,
+    documents,
+    kpis,
+    organisations,
+    outcomes,
+    ppp_details,
+    risk_allocations,
 )
 from procurement.serialize import jsonable
 from procurement.validation import validate
-from procurement.vocabulary import FIELDS, REQUIRED_FIELDS
+from procurement.vocabulary import (
+    ASSIGNED,
+    CASE_NAMES,
+    FIELDS,
+    OUTCOME_NAMES,
+    PPP_NAMES,
+    REQUIRED_FIELDS,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
 CHUNK = 500
 # Case columns written from the vocabulary as they are (city, buyer, winner and the lists
@@ -82,6 +91,11 @@ def _created(values: Mapping[str, Any], has_outcome: bool) -> dict[str, Any]:
     return changes
 
 
+def city_codes(db: Session | Connection) -> set[str]:
+    """The codes of the cities in the registry."""
+    return set(db.scalars(select(cities.c.code)))
+
+
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -93,15 +107,16 @@ class BulkWriter:
     The writer never commits: it works inside the caller's transaction.
     """
 
-    def __init__(self, *, session: Session, user: str) -> None:
-        self.session = session
+    def __init__(self, *, db: Session | Connection, user: str, many: bool = True) -> None:
+        self.db = db
         self.user = user
-        self.cities = city_codes(session)
-        if session.get_bind().dialect.name == "postgresql":
+        self.cities = city_codes(db)
+        if many and dialect_name(db) == "postgresql":
             # The tables grow inside this one transaction, unseen by the planner's statistics:
             # keep the per-batch lookups (reference, ocid, names) on their indexes.
-            session.execute(text("SET LOCAL enable_seqscan = off"))
+            db.execute(text("SET LOCAL enable_seqscan = off"))
         self._org_ids: dict[str, int] = {}
+        self._org_country: dict[str, str | None] = {}
 
     def prepare(
         self,
@@ -116,7 +131,7 @@ class BulkWriter:
         values = validate(
             data, cities=self.cities, require=REQUIRED_FIELDS, ignore=ASSIGNED, row=row
         )
-        return Prepared(row, values, _case_year(values, now().year), reference, ocid, provenance)
+        return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
 
     # references --------------------------------------------------------------------------
 
@@ -125,7 +140,7 @@ class BulkWriter:
         taken: set[str] = set()
         for chunk in _chunks(references):
             taken.update(
-                self.session.scalars(select(Case.reference).where(Case.reference.in_(chunk)))
+                self.db.scalars(select(cases.c.reference).where(cases.c.reference.in_(chunk)))
             )
         return taken
 
@@ -134,7 +149,7 @@ class BulkWriter:
         clash = self.taken(given)
         if clash:
             raise ValidationError(
-                [_ref_taken(p.reference, p.row) for p in batch if p.reference in clash]
+                [reference_taken(p.reference, p.row) for p in batch if p.reference in clash]
             )
         wanting: dict[tuple[str, int], list[Prepared]] = defaultdict(list)
         for p in batch:
@@ -143,9 +158,7 @@ class BulkWriter:
         for (city, year), items in wanting.items():
             pending = list(items)
             while pending:
-                numbers = reserve_numbers(
-                    session=self.session, city=city, year=year, count=len(pending)
-                )
+                numbers = reserve_numbers(db=self.db, city=city, year=year, count=len(pending))
                 candidates = [f"{city}-{year}-{n:03d}" for n in numbers]
                 # e.g. imported cases holding such numbers, or given to a case of this batch
                 taken = self.taken(candidates) | set(given)
@@ -157,37 +170,51 @@ class BulkWriter:
     # organisations -----------------------------------------------------------------------
 
     def _organisations(self, batch: Sequence[Prepared]) -> None:
-        wanted: dict[str, str | None] = {}
+        wanted: dict[str, str | None] = {}  # name -> country for a new organisation
         for p in batch:
             for name in (p.values.get("buyer"), p.values.get("winner")):
                 if name and name not in self._org_ids:
                     wanted.setdefault(name, None)
-            winner = p.values.get("winner")
-            if winner and winner in wanted and p.values.get("winner_country"):
-                wanted[winner] = p.values["winner_country"]
-        if not wanted:
-            return
-        names = list(wanted)
+            winner, country = p.values.get("winner"), p.values.get("winner_country")
+            if winner and country and winner in wanted:
+                wanted[winner] = wanted[winner] or country
+        if wanted:
+            names = list(wanted)
+            self._look_up(names)
+            missing = [n for n in names if n not in self._org_ids]
+            if missing:
+                # One statement for all new organisations; a name another officer created a
+                # moment ago is skipped by the database (no savepoint: on PostgreSQL more than
+                # 64 subtransactions in one transaction slow every later query).
+                self.db.execute(
+                    insert_ignoring_duplicates(self.db, organisations),
+                    [{"name": n, "country": wanted[n]} for n in missing],
+                )
+                self._look_up(missing)
+        # A known supplier recorded without a country gets the winner_country given.
+        countries: dict[str, str] = {}
+        for p in batch:
+            winner, country = p.values.get("winner"), p.values.get("winner_country")
+            if winner and country and self._org_country.get(winner, "") is None:
+                countries.setdefault(winner, country)
+                self._org_country[winner] = country
+        if countries:
+            org = organisations.c
+            self.db.execute(
+                organisations.update()
+                .where(org.name == bindparam("org_name"), org.country.is_(None))
+                .values(country=bindparam("org_country")),
+                [{"org_name": n, "org_country": c} for n, c in countries.items()],
+            )
+
+    def _look_up(self, names: Sequence[str]) -> None:
+        org = organisations.c
         for chunk in _chunks(names):
-            for org_id, name in self.session.execute(
-                select(Organisation.id, Organisation.name).where(Organisation.name.in_(chunk))
+            for org_id, name, country in self.db.execute(
+                select(org.id, org.name, org.country).where(org.name.in_(chunk))
             ):
                 self._org_ids[name] = org_id
-        missing = [n for n in names if n not in self._org_ids]
-        if not missing:
-            return
-        # One statement for all new organisations; a name another officer created a moment
-        # ago is skipped by the database (no savepoint: on PostgreSQL more than 64
-        # subtransactions in one transaction slow every later query).
-        self.session.execute(
-            insert_ignoring_duplicates(self.session, Organisation),
-            [{"name": n, "country": wanted[n]} for n in missing],
-        )
-        for chunk in _chunks(missing):
-            for org_id, name in self.session.execute(
-                select(Organisation.id, Organisation.name).where(Organisation.name.in_(chunk))
-            ):
-                self._org_ids[name] = org_id
+                self._org_country[name] = country
 
     # writing -----------------------------------------------------------------------------
 
@@ -206,11 +233,12 @@ class BulkWriter:
         """
         if not batch:
             return []
-        known = dict(self._org_ids)
+        known, countries = dict(self._org_ids), dict(self._org_country)
         try:
             return self._write(batch, action, columns)
         except BaseException:
-            self._org_ids = known  # organisations inserted here are rolled back with the batch
+            # organisations inserted or changed here are rolled back with the batch
+            self._org_ids, self._org_country = known, countries
             raise
 
     def _write(
@@ -248,9 +276,7 @@ class BulkWriter:
             if columns is not None:
                 row.update(columns(p, stamp))
             case_rows.append(row)
-        cases = Case.__table__
-        assert isinstance(cases, Table)
-        result = self.session.execute(  # Core inserts: no ORM objects, one statement a batch
+        result = self.db.execute(  # Core inserts: no ORM objects, one statement a batch
             cases.insert().returning(cases.c.id, sort_by_parameter_order=True), case_rows
         )
         ids = [r[0] for r in result]
@@ -258,20 +284,20 @@ class BulkWriter:
         approaches: list[dict[str, Any]] = []
         ppps: list[dict[str, Any]] = []
         risks: list[dict[str, Any]] = []
-        outcomes: list[dict[str, Any]] = []
-        kpis: list[dict[str, Any]] = []
-        documents: list[dict[str, Any]] = []
+        outcome_rows: list[dict[str, Any]] = []
+        kpi_rows: list[dict[str, Any]] = []
+        document_rows: list[dict[str, Any]] = []
         audits: list[dict[str, Any]] = []
         for case_id, p, row in zip(ids, batch, case_rows, strict=True):
             v = p.values
             approaches += [
                 {"case_id": case_id, "approach": a} for a in v.get("innovation_approaches") or []
             ]
-            documents += [
+            document_rows += [
                 {"case_id": case_id, "position": i, **d}
                 for i, d in enumerate(v.get("documents") or [])
             ]
-            kpis += [
+            kpi_rows += [
                 {"case_id": case_id, "position": i, **k} for i, k in enumerate(v.get("kpis") or [])
             ]
             if v.get("ppp_model"):
@@ -284,7 +310,7 @@ class BulkWriter:
             if has_outcome:
                 outcome = {n: v.get(n) for n in OUTCOME_COLUMNS}
                 outcome["best_practice"] = bool(outcome.get("best_practice"))
-                outcomes.append({"case_id": case_id, **outcome})
+                outcome_rows.append({"case_id": case_id, **outcome})
             audits.append(
                 {
                     "case_id": case_id,
@@ -296,15 +322,35 @@ class BulkWriter:
                 }
             )
         for table, rows in (
-            (CaseApproach.__table__, approaches),
-            (PppDetails.__table__, ppps),
-            (RiskAllocationRow.__table__, risks),
-            (Outcome.__table__, outcomes),
-            (Kpi.__table__, kpis),
-            (Document.__table__, documents),
-            (AuditEvent.__table__, audits),
+            (case_approaches, approaches),
+            (ppp_details, ppps),
+            (risk_allocations, risks),
+            (outcomes, outcome_rows),
+            (kpis, kpi_rows),
+            (documents, document_rows),
+            (audit_events, audits),
         ):
             if rows:
-                assert isinstance(table, Table)
-                self.session.execute(table.insert(), rows)
+                self.db.execute(table.insert(), rows)
         return [r["reference"] for r in case_rows]
+
+
+def add_new_case(
+    *,
+    db: Session | Connection,
+    data: Mapping[str, Any],
+    user: str,
+    row: int | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    reference: str | None = None,
+    ocid: str | None = None,
+) -> str:
+    """Validate ``data`` (vocabulary keys) and store it as a new case; the reference assigned.
+
+    ``procurement case add`` calls this on a Core connection; :func:`procurement.cases.add_case`
+    is the same on an ORM session, returning the stored case.
+    """
+    writer = BulkWriter(db=db, user=user, many=False)
+    prepared = writer.prepare(data, row=row, reference=reference, ocid=ocid, provenance=provenance)
+    [stored] = writer.write([prepared], action="import" if provenance else "create")
+    return stored

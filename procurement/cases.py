@@ -6,59 +6,41 @@ one command's work is one transaction. Every change writes an :class:`AuditEvent
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 
+from procurement.bulk import add_new_case, city_codes
 from procurement.db import insert_ignoring_duplicates
 from procurement.errors import NotFound, ValidationError
 from procurement.models import (
     AuditEvent,
     Case,
     CaseApproach,
-    City,
     Document,
     Kpi,
     Organisation,
     Outcome,
     PppDetails,
-    ReferenceSequence,
     RiskAllocationRow,
 )
+from procurement.references import case_year, now
 from procurement.serialize import case_values, jsonable
 from procurement.validation import validate
 from procurement.vocabulary import (
-    CASE_FIELDS,
+    ASSIGNED,
+    CASE_NAMES,
     FIELDS,
-    OUTCOME_FIELDS,
-    PPP_FIELDS,
+    OUTCOME_NAMES,
+    PPP_NAMES,
     REQUIRED_FIELDS,
 )
 
-ENV_OCID_PREFIX = "PROCUREMENT_OCID_PREFIX"
-DEFAULT_OCID_PREFIX = "ocds-baltmt-"
-PPP_NAMES = frozenset(f.name for f in PPP_FIELDS)
-OUTCOME_NAMES = frozenset(f.name for f in OUTCOME_FIELDS)
-CASE_NAMES = frozenset(f.name for f in CASE_FIELDS)
-ASSIGNED = ("reference", "ocid", "removed", "origin", "created_at", "updated_at")
-
-
-def ocid_prefix() -> str:
-    return os.environ.get(ENV_OCID_PREFIX, DEFAULT_OCID_PREFIX)
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def city_codes(session: Session) -> set[str]:
-    return set(session.scalars(select(City.code)))
+__all__ = ["ASSIGNED", "city_codes"]  # for the importers
 
 
 def _organisation(session: Session, name: str, country: str | None = None) -> Organisation:
@@ -74,43 +56,6 @@ def _organisation(session: Session, name: str, country: str | None = None) -> Or
     if country and not found.country:
         found.country = country
     return found
-
-
-def reserve_numbers(*, session: Session, city: str, year: int, count: int = 1) -> list[int]:
-    """Hand out ``count`` sequence numbers for (city, year) in one statement. The counter row
-    is locked by the increment, so concurrent writers queue; numbers are never handed out
-    twice, even after a removal."""
-    table = ReferenceSequence
-    while True:
-        stmt = (
-            update(table)
-            .where(table.city_code == city, table.year == year)
-            .values(last_number=table.last_number + count)
-            .returning(table.last_number)
-        )
-        last = session.execute(stmt).scalar_one_or_none()
-        if last is not None:
-            return list(range(last - count + 1, last + 1))
-        session.execute(
-            insert_ignoring_duplicates(session, ReferenceSequence),
-            [{"city_code": city, "year": year, "last_number": 0}],
-        )  # the counter row exists now: increment it
-
-
-def next_reference(*, session: Session, city: str, year: int) -> str:
-    """Assign ``CITY-YEAR-NNN``, skipping numbers held by imported cases."""
-    while True:
-        [number] = reserve_numbers(session=session, city=city, year=year)
-        reference = f"{city}-{year}-{number:03d}"
-        if session.scalar(select(Case.id).where(Case.reference == reference)) is None:
-            return reference
-
-
-def _case_year(values: Mapping[str, Any], fallback: int) -> int:
-    for name in ("awarded_on", "tender_published", "contract_start"):
-        if values.get(name) is not None:
-            return int(values[name].year)
-    return fallback
 
 
 def _apply(session: Session, case: Case, values: Mapping[str, Any]) -> None:
@@ -222,41 +167,19 @@ def add_case(
     reference: str | None = None,
     ocid: str | None = None,
 ) -> Case:
-    """Validate ``data`` (vocabulary keys) and store a new case with an assigned reference."""
-    values = validate(
-        data, cities=city_codes(session), require=REQUIRED_FIELDS, ignore=ASSIGNED, row=row
-    )
-    year = _case_year(values, now().year)
-    if reference is None:
-        reference = next_reference(session=session, city=values["city"], year=year)
-    elif session.scalar(select(Case.id).where(Case.reference == reference)) is not None:
-        raise ValidationError([_ref_taken(reference, row)])
-    case = Case(
+    """Validate ``data`` (vocabulary keys) and store a new case with an assigned reference.
+
+    Written by :func:`procurement.bulk.add_new_case`, as the importers write theirs."""
+    stored = add_new_case(
+        db=session,
+        data=data,
+        user=user,
+        row=row,
+        provenance=provenance,
         reference=reference,
-        ocid=ocid or f"{ocid_prefix()}{reference}",
-        year=year,
-        created_at=now(),
-        updated_at=now(),
-        origin="local",
-        approaches=[],
-        kpis=[],
-        documents=[],
+        ocid=ocid,
     )
-    for key, value in (provenance or {}).items():
-        setattr(case, key, value)
-    _apply(session, case, values)
-    case.year = year
-    session.add(case)
-    session.flush()
-    after = case_values(case)
-    _audit(session, case, user, "import" if provenance else "create", _diff({}, after))
-    return case
-
-
-def _ref_taken(reference: str, row: int | None) -> Any:
-    from procurement.errors import FieldError
-
-    return FieldError("reference", f"{reference} is already in the registry", row)
+    return get_case(session=session, reference=stored)
 
 
 def get_case(*, session: Session, reference: str, include_removed: bool = False) -> Case:
@@ -297,7 +220,7 @@ def update_case(
         row=row,
     )
     _apply(session, case, values)
-    case.year = _case_year(_dates(case), case.year)
+    case.year = case_year(_dates(case), case.year)
     after = case_values(case)
     changes = _diff(before, after)
     if changes:

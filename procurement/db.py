@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session
 
 from procurement.errors import BadInput, DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ENV_DATABASE = "PROCUREMENT_DATABASE_URL"
 ENV_USER = "PROCUREMENT_USER"
@@ -137,17 +139,24 @@ def check_connection(engine: Engine, url: str) -> None:
         raise DatabaseError(f"cannot open database '{mask(url)}': {reason}") from None
 
 
-def insert_ignoring_duplicates(session: Session, model: Any) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` for ``model`` in the session's dialect: a row
+def dialect_name(db: Session | Connection) -> str:
+    """``sqlite`` or ``postgresql``: the database behind an ORM session or a Core connection."""
+    if isinstance(db, Connection):
+        return db.dialect.name
+    return db.get_bind().dialect.name
+
+
+def insert_ignoring_duplicates(db: Session | Connection, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for ``table`` in the database's dialect: a row
     another writer created a moment ago is skipped by the database, with no savepoint (on
     PostgreSQL more than 64 subtransactions in one transaction slow every later query)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(db) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(model).on_conflict_do_nothing()
+        return pg_insert(table).on_conflict_do_nothing()
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(model).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def run_in_transaction(
@@ -161,11 +170,27 @@ def run_in_transaction(
     jitter); then :class:`~procurement.errors.DatabaseError` says so in one line. ``fn``
     must therefore only touch the database: print its result after this returns.
     """
+    from sqlalchemy.orm import Session
+
     from procurement import retry
 
     def once() -> T:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             return fn(session)
+
+    return retry.retrying(once, attempts=attempts or retry.ATTEMPTS)
+
+
+def run_in_connection(
+    *, engine: Engine, fn: Callable[[Connection], T], attempts: int | None = None
+) -> T:
+    """:func:`run_in_transaction` for work done with SQLAlchemy Core (``fn(connection)``),
+    which needs no ORM: writing new cases (``procurement case add``) starts faster."""
+    from procurement import retry
+
+    def once() -> T:
+        with engine.begin() as connection:
+            return fn(connection)
 
     return retry.retrying(once, attempts=attempts or retry.ATTEMPTS)
 

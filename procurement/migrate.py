@@ -66,7 +66,7 @@ def check(engine: Engine) -> None:
     models and the migrations disagree (what ``alembic check`` reports as drift)."""
     from alembic.autogenerate import compare_metadata
 
-    from procurement.models import Base
+    from procurement.schema import metadata
 
     current, head = current_revision(engine), head_revision()
     if current != head:
@@ -76,7 +76,7 @@ def check(engine: Engine) -> None:
         )
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diffs = compare_metadata(context, Base.metadata)
+        diffs = compare_metadata(context, metadata)
     if diffs:
         raise DatabaseError(
             f"schema drift between models and migrations ({len(diffs)} differences, first: "

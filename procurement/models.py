@@ -1,156 +1,106 @@
-"""SQLAlchemy 2 models of the registry.
+"""The ORM classes of the registry, mapped onto the Core tables of :mod:`procurement.schema`.
 
-Codelist columns are strings checked against the codelist by the database
-(``CHECK ... IN (...)``), so a value can never be stored that the vocabulary does not know.
+Columns, constraints and indexes are declared once, in :mod:`procurement.schema`; the
+annotations here give each attribute its Python type, and the relationships join the tables
+into one case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    text,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-from procurement import codelists as cl
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from procurement import schema
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-# Reusable column types
-intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
-Money = Annotated[Decimal | None, mapped_column(Numeric(18, 2))]
-Percent = Annotated[Decimal | None, mapped_column(Numeric(7, 2))]
-Code = Annotated[str | None, mapped_column(String(40))]
-OptDate = Annotated[dt.date | None, mapped_column(Date)]
-Timestamp = Annotated[dt.datetime, mapped_column(DateTime(timezone=True))]
-
-
-def in_codelist(column: str, codelist: type[cl.Codelist], name: str) -> CheckConstraint:
-    values = ", ".join(f"'{v}'" for v in codelist.values())
-    return CheckConstraint(f"{column} IS NULL OR {column} IN ({values})", name=name)
-
-
-def non_negative(column: str) -> CheckConstraint:
-    return CheckConstraint(f"{column} IS NULL OR {column} >= 0", name=f"{column}_non_negative")
+    metadata = schema.metadata
 
 
 class City(Base):
-    __tablename__ = "cities"
+    __table__ = schema.cities
 
-    code: Mapped[str] = mapped_column(String(3), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    local_name: Mapped[str] = mapped_column(String(100))
-    country: Mapped[str] = mapped_column(String(2))
-    currency: Mapped[str] = mapped_column(String(3))
-    population: Mapped[int | None] = mapped_column(Integer)
-    population_year: Mapped[int | None] = mapped_column(Integer)
-    population_source: Mapped[str | None] = mapped_column(String(300))
-    member: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    __table_args__ = (
-        CheckConstraint("length(code) = 3", name="code_length"),
-        non_negative("population"),
-    )
+    code: Mapped[str]
+    name: Mapped[str]
+    local_name: Mapped[str]
+    country: Mapped[str]
+    currency: Mapped[str]
+    population: Mapped[int | None]
+    population_year: Mapped[int | None]
+    population_source: Mapped[str | None]
+    member: Mapped[bool]
 
 
 class Organisation(Base):
     """A buyer (contracting authority) or a supplier."""
 
-    __tablename__ = "organisations"
+    __table__ = schema.organisations
 
-    id: Mapped[intpk]
-    name: Mapped[str] = mapped_column(String(300), unique=True)
-    country: Mapped[str | None] = mapped_column(String(2))
-    identifier: Mapped[str | None] = mapped_column(String(100))
+    id: Mapped[int]
+    name: Mapped[str]
+    country: Mapped[str | None]
+    identifier: Mapped[str | None]
 
 
 class ReferenceSequence(Base):
     """Last sequence number handed out per city and year: references are never reused."""
 
-    __tablename__ = "reference_sequences"
+    __table__ = schema.reference_sequences
 
-    city_code: Mapped[str] = mapped_column(ForeignKey("cities.code"), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last_number: Mapped[int] = mapped_column(Integer)
+    city_code: Mapped[str]
+    year: Mapped[int]
+    last_number: Mapped[int]
 
 
 class Case(Base):
-    __tablename__ = "cases"
+    __table__ = schema.cases
 
-    id: Mapped[intpk]
-    reference: Mapped[str] = mapped_column(String(40), unique=True)
-    ocid: Mapped[str] = mapped_column(String(200), unique=True)
-    city_code: Mapped[str] = mapped_column(ForeignKey("cities.code"), index=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    title: Mapped[str] = mapped_column(String(500))
-    description: Mapped[str | None] = mapped_column(Text)
-    category: Mapped[str] = mapped_column(String(40))
-    cpv: Mapped[str | None] = mapped_column(String(10))
-    sector: Mapped[str] = mapped_column(String(40))
-    procedure: Mapped[str] = mapped_column(String(40), index=True)
-    status: Mapped[str] = mapped_column(String(40), index=True)
-    tender_published: Mapped[OptDate]
-    awarded_on: Mapped[OptDate]
-    contract_start: Mapped[OptDate]
-    contract_end_planned: Mapped[OptDate]
-    completed_on: Mapped[OptDate]
-    currency: Mapped[str | None] = mapped_column(String(3))
-    estimated_value: Mapped[Money]
-    awarded_value: Mapped[Money]
-    final_value: Mapped[Money]
-    award_criteria: Mapped[Code]
-    tenders_received: Mapped[int | None] = mapped_column(Integer)
-    sme_tenders: Mapped[int | None] = mapped_column(Integer)
-    winner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    winner_is_sme: Mapped[bool | None] = mapped_column(Boolean)
-    winner_country: Mapped[str | None] = mapped_column(String(2))
-    contact_name: Mapped[str | None] = mapped_column(String(200))
-    contact_email: Mapped[str | None] = mapped_column(String(320))
-    # Year the case belongs to in reports: year of award, else publication, else creation.
-    year: Mapped[int] = mapped_column(Integer, index=True)
-    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
-    updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
-    # Provenance of cases imported from another registry or an OCDS publisher.
-    origin: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
-    source_publisher: Mapped[str | None] = mapped_column(String(300))
-    source_uri: Mapped[str | None] = mapped_column(String(1000))
-    source_file: Mapped[str | None] = mapped_column(String(1000))
-    source_release_date: Mapped[str | None] = mapped_column(String(40))
-    # OCDS fields the registry does not model, kept so that a re-export keeps them.
-    ocds_extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    id: Mapped[int]
+    reference: Mapped[str]
+    ocid: Mapped[str]
+    city_code: Mapped[str]
+    buyer_id: Mapped[int]
+    title: Mapped[str]
+    description: Mapped[str | None]
+    category: Mapped[str]
+    cpv: Mapped[str | None]
+    sector: Mapped[str]
+    procedure: Mapped[str]
+    status: Mapped[str]
+    tender_published: Mapped[dt.date | None]
+    awarded_on: Mapped[dt.date | None]
+    contract_start: Mapped[dt.date | None]
+    contract_end_planned: Mapped[dt.date | None]
+    completed_on: Mapped[dt.date | None]
+    currency: Mapped[str | None]
+    estimated_value: Mapped[Decimal | None]
+    awarded_value: Mapped[Decimal | None]
+    final_value: Mapped[Decimal | None]
+    award_criteria: Mapped[str | None]
+    tenders_received: Mapped[int | None]
+    sme_tenders: Mapped[int | None]
+    winner_id: Mapped[int | None]
+    winner_is_sme: Mapped[bool | None]
+    winner_country: Mapped[str | None]
+    contact_name: Mapped[str | None]
+    contact_email: Mapped[str | None]
+    year: Mapped[int]
+    removed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    origin: Mapped[str]
+    source_publisher: Mapped[str | None]
+    source_uri: Mapped[str | None]
+    source_file: Mapped[str | None]
+    source_release_date: Mapped[str | None]
+    ocds_extra: Mapped[dict[str, Any] | None]
 
     city: Mapped[City] = relationship()
-    buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_id])
-    winner: Mapped[Organisation | None] = relationship(foreign_keys=[winner_id])
+    buyer: Mapped[Organisation] = relationship(foreign_keys=[schema.cases.c.buyer_id])
+    winner: Mapped[Organisation | None] = relationship(foreign_keys=[schema.cases.c.winner_id])
     approaches: Mapped[list[CaseApproach]] = relationship(
         cascade="all, delete-orphan", order_by="CaseApproach.approach"
     )
@@ -161,183 +111,95 @@ class Case(Base):
         cascade="all, delete-orphan", order_by="Document.position"
     )
 
-    __table_args__ = (
-        in_codelist("category", cl.Category, "category_codelist"),
-        in_codelist("sector", cl.Sector, "sector_codelist"),
-        in_codelist("procedure", cl.Procedure, "procedure_codelist"),
-        in_codelist("status", cl.Status, "status_codelist"),
-        in_codelist("award_criteria", cl.AwardCriteria, "award_criteria_codelist"),
-        CheckConstraint("origin IN ('local', 'imported')", name="origin_codelist"),
-        non_negative("estimated_value"),
-        non_negative("awarded_value"),
-        non_negative("final_value"),
-        non_negative("tenders_received"),
-        non_negative("sme_tenders"),
-        CheckConstraint(
-            "sme_tenders IS NULL OR tenders_received IS NULL OR sme_tenders <= tenders_received",
-            name="sme_tenders_le_tenders",
-        ),
-        CheckConstraint(
-            "currency IS NOT NULL OR (estimated_value IS NULL AND awarded_value IS NULL"
-            " AND final_value IS NULL)",
-            name="value_needs_currency",
-        ),
-        Index("ix_cases_city_year", "city_code", "year"),
-        # `case list --city HEL` in reference order, and counts, over live cases only
-        Index(
-            "ix_cases_live_city_reference",
-            "city_code",
-            "reference",
-            sqlite_where=text("removed_at IS NULL"),
-            postgresql_where=text("removed_at IS NULL"),
-        ),
-    )
-
 
 class CaseApproach(Base):
-    __tablename__ = "case_approaches"
+    __table__ = schema.case_approaches
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
-    )
-    approach: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-
-    __table_args__ = (in_codelist("approach", cl.InnovationApproach, "approach_codelist"),)
+    case_id: Mapped[int]
+    approach: Mapped[str]
 
 
 class PppDetails(Base):
-    __tablename__ = "ppp_details"
+    __table__ = schema.ppp_details
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
-    )
-    ppp_model: Mapped[str] = mapped_column(String(40), index=True)
-    payment_mechanism: Mapped[Code]
-    duration_years: Mapped[int | None] = mapped_column(Integer)
-    capex: Mapped[Money]
-    private_finance_share: Mapped[Percent]
-    psc_value: Mapped[Money]
-    vfm_percent: Mapped[Percent]
-    financial_close: Mapped[OptDate]
-    ppp_status: Mapped[Code]
+    case_id: Mapped[int]
+    ppp_model: Mapped[str]
+    payment_mechanism: Mapped[str | None]
+    duration_years: Mapped[int | None]
+    capex: Mapped[Decimal | None]
+    private_finance_share: Mapped[Decimal | None]
+    psc_value: Mapped[Decimal | None]
+    vfm_percent: Mapped[Decimal | None]
+    financial_close: Mapped[dt.date | None]
+    ppp_status: Mapped[str | None]
 
     risks: Mapped[list[RiskAllocationRow]] = relationship(
         cascade="all, delete-orphan", order_by="RiskAllocationRow.category"
     )
 
-    __table_args__ = (
-        in_codelist("ppp_model", cl.PppModel, "ppp_model_codelist"),
-        in_codelist("payment_mechanism", cl.PaymentMechanism, "payment_mechanism_codelist"),
-        in_codelist("ppp_status", cl.PppStatus, "ppp_status_codelist"),
-        non_negative("duration_years"),
-        non_negative("capex"),
-        non_negative("psc_value"),
-        CheckConstraint(
-            "private_finance_share IS NULL OR"
-            " (private_finance_share >= 0 AND private_finance_share <= 100)",
-            name="private_finance_share_range",
-        ),
-        CheckConstraint(
-            "vfm_percent IS NULL OR (vfm_percent >= -100 AND vfm_percent <= 100)",
-            name="vfm_percent_range",
-        ),
-    )
-
 
 class RiskAllocationRow(Base):
-    __tablename__ = "risk_allocations"
+    __table__ = schema.risk_allocations
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("ppp_details.case_id", ondelete="CASCADE"), primary_key=True
-    )
-    category: Mapped[str] = mapped_column(String(40), primary_key=True)
-    allocation: Mapped[str] = mapped_column(String(10))
-
-    __table_args__ = (
-        in_codelist("category", cl.RiskCategory, "category_codelist"),
-        in_codelist("allocation", cl.RiskAllocation, "allocation_codelist"),
-    )
+    case_id: Mapped[int]
+    category: Mapped[str]
+    allocation: Mapped[str]
 
 
 class Outcome(Base):
-    __tablename__ = "outcomes"
+    __table__ = schema.outcomes
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
-    )
-    innovation_achieved: Mapped[Code]
-    satisfaction: Mapped[int | None] = mapped_column(Integer)
-    lessons_learned: Mapped[str | None] = mapped_column(Text)
-    best_practice: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    best_practice_rationale: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (
-        in_codelist("innovation_achieved", cl.InnovationAchieved, "innovation_achieved_codelist"),
-        CheckConstraint(
-            "satisfaction IS NULL OR (satisfaction >= 1 AND satisfaction <= 5)",
-            name="satisfaction_range",
-        ),
-    )
+    case_id: Mapped[int]
+    innovation_achieved: Mapped[str | None]
+    satisfaction: Mapped[int | None]
+    lessons_learned: Mapped[str | None]
+    best_practice: Mapped[bool]
+    best_practice_rationale: Mapped[str | None]
 
 
 class Kpi(Base):
-    __tablename__ = "kpis"
+    __table__ = schema.kpis
 
-    id: Mapped[intpk]
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    name: Mapped[str] = mapped_column(String(100))
-    unit: Mapped[str | None] = mapped_column(String(40))
-    baseline: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
-    target: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
-    achieved: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
-
-    __table_args__ = (UniqueConstraint("case_id", "name", name="uq_kpis_case_id_name"),)
+    id: Mapped[int]
+    case_id: Mapped[int]
+    position: Mapped[int]
+    name: Mapped[str]
+    unit: Mapped[str | None]
+    baseline: Mapped[Decimal | None]
+    target: Mapped[Decimal | None]
+    achieved: Mapped[Decimal | None]
 
 
 class Document(Base):
-    __tablename__ = "documents"
+    __table__ = schema.documents
 
-    id: Mapped[intpk]
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    url: Mapped[str] = mapped_column(String(2000))
-    title: Mapped[str | None] = mapped_column(String(500))
-
-    __table_args__ = (
-        CheckConstraint("url LIKE 'http://%' OR url LIKE 'https://%'", name="url_scheme"),
-    )
+    id: Mapped[int]
+    case_id: Mapped[int]
+    position: Mapped[int]
+    url: Mapped[str]
+    title: Mapped[str | None]
 
 
 class AuditEvent(Base):
     """One change to a case: who, when, what (each field's old and new value)."""
 
-    __tablename__ = "audit_events"
+    __table__ = schema.audit_events
 
-    id: Mapped[intpk]
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    city_code: Mapped[str] = mapped_column(String(3))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    user: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(20))
-    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-    __table_args__ = (
-        CheckConstraint(
-            "action IN ('create', 'update', 'remove', 'restore', 'import')",
-            name="action_codelist",
-        ),
-    )
+    id: Mapped[int]
+    case_id: Mapped[int]
+    city_code: Mapped[str]
+    at: Mapped[dt.datetime]
+    user: Mapped[str]
+    action: Mapped[str]
+    changes: Mapped[dict[str, Any]]
 
 
 class ExchangeRate(Base):
     """A rate a user added: 1 EUR = ``units_per_eur`` units of ``currency`` on ``rate_date``."""
 
-    __tablename__ = "exchange_rates"
+    __table__ = schema.exchange_rates
 
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    rate_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    units_per_eur: Mapped[Decimal] = mapped_column(Numeric(20, 8))
-    source: Mapped[str | None] = mapped_column(String(300))
-
-    __table_args__ = (CheckConstraint("units_per_eur > 0", name="units_per_eur_positive"),)
+    currency: Mapped[str]
+    rate_date: Mapped[dt.date]
+    units_per_eur: Mapped[Decimal]
+    source: Mapped[str | None]

@@ -197,8 +197,14 @@ OUTCOME_FIELDS = tuple(f for f in FIELDS if f.group == "outcome")
 REQUIRED_FIELDS = tuple(f.name for f in FIELDS if f.required)
 PERSONAL_FIELDS = tuple(f.name for f in FIELDS if f.personal)
 
+CASE_NAMES = frozenset(f.name for f in CASE_FIELDS)
+PPP_NAMES = frozenset(f.name for f in PPP_FIELDS)
+OUTCOME_NAMES = frozenset(f.name for f in OUTCOME_FIELDS)
+
 # Keys a case carries in its JSON form besides the vocabulary: assigned by the registry.
 ASSIGNED_KEYS = ("reference", "ocid", "removed", "created_at", "updated_at")
+# Keys ignored in data for a new or changed case (the registry assigns them).
+ASSIGNED = (*ASSIGNED_KEYS[:3], "origin", *ASSIGNED_KEYS[3:])
 
 
 def field_comment(field: Field) -> str:

@@ -1,16 +1,19 @@
-"""The bulk path of the importers stores exactly what adding cases one by one stores."""
+"""New cases written in batches (the importers) and one at a time (``case add``, the library)
+store the same, and their audit event records exactly what was stored."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from procurement import cases
 from procurement.bulk import BulkWriter
 from procurement.errors import ValidationError
-from procurement.serialize import case_to_dict
+from procurement.models import Organisation
+from procurement.serialize import case_to_dict, case_values
 from tests.helpers import case_data
 
 RICH = case_data(
@@ -44,7 +47,7 @@ def comparable(case: cases.Case) -> dict[str, Any]:
 @pytest.mark.parametrize("data", [RICH, PLAIN], ids=["rich", "plain"])
 def test_bulk_equals_one_by_one(session: Session, data: dict[str, Any]) -> None:
     one = cases.add_case(session=session, data=data, user="anna")
-    writer = BulkWriter(session=session, user="anna")
+    writer = BulkWriter(db=session, user="anna")
     [reference] = writer.write([writer.prepare(data, row=2)])
     session.commit()
     session.expire_all()
@@ -56,18 +59,37 @@ def test_bulk_equals_one_by_one(session: Session, data: dict[str, Any]) -> None:
     [single_event] = cases.history(session=session, reference=one.reference)
     assert bulk_event.changes == single_event.changes
     assert bulk_event.action == single_event.action == "create"
+    # the audit event of a new case is every stored field, from nothing
+    assert bulk_event.changes == cases._diff({}, case_values(bulk))
+
+
+def test_known_supplier_gets_the_country_given(session: Session) -> None:
+    first = cases.add_case(
+        session=session, data=case_data(winner="Nordic Buses Oy", winner_country=None), user="anna"
+    )
+    assert first.winner is not None and first.winner.country is None
+    writer = BulkWriter(db=session, user="anna")
+    data = case_data(winner="Nordic Buses Oy", winner_country="FI")
+    [reference, _] = writer.write([writer.prepare(data), writer.prepare(data)])
+    session.commit()
+    session.expire_all()
+    again = cases.get_case(session=session, reference=reference)
+    assert again.winner is not None and again.winner.id == first.winner_id
+    assert again.winner.country == "FI"
+    count = session.scalar(select(func.count()).select_from(Organisation))
+    assert count == 2  # the buyer and the one supplier: no duplicate created
 
 
 def test_bulk_skips_references_taken_by_imported_cases(session: Session) -> None:
     cases.add_case(session=session, data=PLAIN, user="a", reference="RIX-2025-001")
-    writer = BulkWriter(session=session, user="a")
+    writer = BulkWriter(db=session, user="a")
     refs = writer.write([writer.prepare(PLAIN), writer.prepare(PLAIN)])
     assert refs == ["RIX-2025-002", "RIX-2025-003"]
 
 
 def test_bulk_refuses_a_reference_in_use(session: Session) -> None:
     cases.add_case(session=session, data=PLAIN, user="a", reference="RIX-2025-001")
-    writer = BulkWriter(session=session, user="a")
+    writer = BulkWriter(db=session, user="a")
     with pytest.raises(ValidationError) as err:
         writer.write([writer.prepare(PLAIN, row=5, reference="RIX-2025-001")])
     assert str(err.value.errors[0]) == "row 5, reference: RIX-2025-001 is already in the registry"

@@ -20,6 +20,7 @@ from procurement.vocabulary import FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Field
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
     from procurement.cases import CaseFilter
@@ -99,7 +100,7 @@ def add(
         --innovation-approach market-dialogue --estimated-value 1200000 --currency EUR
       procurement case add --from case.yaml --status awarded
     """
-    from procurement.cases import add_case
+    from procurement.bulk import add_new_case
 
     raw: dict[str, Any] = {}
     if from_file:
@@ -123,10 +124,10 @@ def add(
     try:
         data = raw
 
-        def work(session: Session) -> str:
-            return add_case(session=session, data=data, user=app.username).reference
+        def work(connection: Connection) -> str:
+            return add_new_case(db=connection, data=data, user=app.username)
 
-        reference = app.run_in_transaction(work)
+        reference = app.run_in_connection(work)
     except ProcurementError as exc:
         if not prompted:
             raise

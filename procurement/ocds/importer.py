@@ -93,7 +93,7 @@ class _Run:
 
     def __post_init__(self) -> None:
         if self.session is not None:
-            self.writer = BulkWriter(session=self.session, user=self.user)
+            self.writer = BulkWriter(db=self.session, user=self.user)
 
     @property
     def name(self) -> str:

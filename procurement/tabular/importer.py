@@ -169,7 +169,7 @@ def import_table(
     summary = ImportSummary(source=table.source, dry_run=dry_run)
     errors: list[FieldError] = []
     first_row: dict[str, int] = {}
-    writer = BulkWriter(session=session, user=user)
+    writer = BulkWriter(db=session, user=user)
     estimated = table.estimated_rows or 0
     done = 0
     savepoint = session.begin_nested()
