@@ -13,9 +13,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Connection, Table, bindparam, select, text
 
 from procurement.db import dialect_name, insert_ignoring_duplicates
 from procurement.errors import ValidationError
@@ -50,7 +51,6 @@ from procurement.vocabulary import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
 CHUNK = 500
@@ -81,14 +81,23 @@ class Prepared:
 def _created(values: Mapping[str, Any], has_outcome: bool) -> dict[str, Any]:
     """The audit changes of a new case (as :func:`procurement.cases._diff` from nothing)."""
     changes: dict[str, Any] = {}
-    for name in FIELD_NAMES:
+    for name in FIELD_NAMES:  # in vocabulary order, as _diff writes them
         value = values.get(name)
         if name == "best_practice":
             value = bool(value) if has_outcome else None
-        if value is None or value == [] or value == {}:
+        if value is None or (value.__class__ in _EMPTY_CONTAINERS and not value):
             continue
-        changes[name] = {"old": None, "new": jsonable(value)}
+        changes[name] = {
+            "old": None,
+            "new": value if value.__class__ in _PLAIN else jsonable(value),
+        }
     return changes
+
+
+_EMPTY_CONTAINERS = frozenset({list, dict})
+# an INSERT statement for the driver, and each column's conversion of a value (or None)
+_Insert = tuple[str, list[Callable[[Any], Any] | None]]
+_PLAIN = frozenset({str, int, bool, float})
 
 
 def city_codes(db: Session | Connection) -> set[str]:
@@ -111,12 +120,14 @@ class BulkWriter:
         self.db = db
         self.user = user
         self.cities = city_codes(db)
-        if many and dialect_name(db) == "postgresql":
+        self.dialect = dialect_name(db)
+        if many and self.dialect == "postgresql":
             # The tables grow inside this one transaction, unseen by the planner's statistics:
             # keep the per-batch lookups (reference, ocid, names) on their indexes.
             db.execute(text("SET LOCAL enable_seqscan = off"))
         self._org_ids: dict[str, int] = {}
         self._org_country: dict[str, str | None] = {}
+        self._statements: dict[tuple[str, tuple[str, ...]], _Insert] = {}
 
     def prepare(
         self,
@@ -276,10 +287,7 @@ class BulkWriter:
             if columns is not None:
                 row.update(columns(p, stamp))
             case_rows.append(row)
-        result = self.db.execute(  # Core inserts: no ORM objects, one statement a batch
-            cases.insert().returning(cases.c.id, sort_by_parameter_order=True), case_rows
-        )
-        ids = [r[0] for r in result]
+        ids = self._insert_cases(case_rows)
 
         approaches: list[dict[str, Any]] = []
         ppps: list[dict[str, Any]] = []
@@ -331,8 +339,62 @@ class BulkWriter:
             (audit_events, audits),
         ):
             if rows:
-                self.db.execute(table.insert(), rows)
+                self._insert(table, rows)
         return [r["reference"] for r in case_rows]
+
+    def _insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """INSERT ``rows`` (each with the same keys) into ``table``, as one executemany."""
+        if self.dialect != "sqlite":
+            self.db.execute(table.insert(), rows)  # batched into multi-row statements
+            return
+        # On SQLite, the driver's executemany with each column's own SQLAlchemy conversion
+        # (dates, amounts, JSON), without SQLAlchemy's per-row parameter handling: a fifth
+        # less time for a large import.
+        names = tuple(rows[0])
+        statement, convert = self._insert_statement(table, names)
+        pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        converted = [(i, f) for i, f in enumerate(convert) if f is not None]
+        values: list[tuple[Any, ...]] = []
+        for row in rows:
+            value = list(pick(row))
+            for i, f in converted:
+                value[i] = f(value[i])
+            values.append(tuple(value))
+        connection = self.db if isinstance(self.db, Connection) else self.db.connection()
+        connection.exec_driver_sql(statement, values)
+
+    def _insert_statement(self, table: Table, names: tuple[str, ...]) -> _Insert:
+        key = (table.name, names)
+        if key not in self._statements:
+            connection = self.db if isinstance(self.db, Connection) else self.db.connection()
+            dialect = connection.dialect
+            quote = dialect.identifier_preparer.quote
+            columns = ", ".join(quote(n) for n in names)
+            marks = ", ".join("?" for _ in names)
+            statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+            convert: list[Callable[[Any], Any] | None] = [
+                table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+            ]
+            self._statements[key] = (statement, convert)
+        return self._statements[key]
+
+    def _insert_cases(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert the case rows (Core, no ORM objects); their ids, in the order given."""
+        if self.dialect != "sqlite":
+            # one multi-row INSERT ... RETURNING per batch, ids sorted as the rows were given
+            result = self.db.execute(
+                cases.insert().returning(cases.c.id, sort_by_parameter_order=True), rows
+            )
+            return [r[0] for r in result]
+        # SQLite cannot promise the order of ids returned by a multi-row insert (SQLAlchemy
+        # would send one statement a row): insert them all, then read the ids by reference.
+        self._insert(cases, rows)
+        references = [r["reference"] for r in rows]
+        ids: dict[str, int] = {}
+        for chunk in _chunks(references):
+            query = select(cases.c.reference, cases.c.id).where(cases.c.reference.in_(chunk))
+            ids.update((reference, case_id) for reference, case_id in self.db.execute(query))
+        return [ids[r] for r in references]
 
 
 def add_new_case(

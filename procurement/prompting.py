@@ -20,9 +20,8 @@ from procurement import cpv as cpv_vocabulary
 from procurement.errors import ValidationError
 from procurement.serialize import cell_text
 from procurement.validation import PARSERS, Invalid, validate
-from procurement.vocabulary import CASE_FIELDS, FIELD_BY_NAME, REQUIRED_FIELDS, Field
+from procurement.vocabulary import ASSIGNED, CASE_FIELDS, FIELD_BY_NAME, REQUIRED_FIELDS, Field
 
-ASSIGNED = ("reference", "ocid", "removed", "origin", "created_at", "updated_at")
 CPV_LIKE = re.compile(r"^\d{8}(-\d)?$")
 
 

@@ -38,7 +38,9 @@ class Invalid(ValueError):
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    if value.__class__ is str:
+        return not value or value.isspace()
+    return value is None or (isinstance(value, str) and not value.strip())  # a str subclass
 
 
 def parse_text(value: Any, limit: int = MAX_TEXT) -> str:
@@ -53,6 +55,11 @@ def parse_text(value: Any, limit: int = MAX_TEXT) -> str:
 
 
 def parse_date(value: Any) -> dt.date:
+    if value.__class__ is str and len(value) == 10 and value[4] == "-":
+        try:
+            return dt.date.fromisoformat(value)  # YYYY-MM-DD, the usual case
+        except ValueError:
+            pass  # reported below
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -98,10 +105,13 @@ def parse_money(value: Any) -> Decimal:
 def parse_integer(value: Any, low: int = 0, high: int = 1_000_000) -> int:
     if isinstance(value, bool):
         raise Invalid("expected a whole number")
-    number = parse_decimal(value)
-    if number != number.to_integral_value():
-        raise Invalid(f"'{value}' is not a whole number")
-    result = int(number)
+    if value.__class__ is str and value.isascii() and value.isdigit():
+        result = int(value)  # plain digits, the usual case
+    else:
+        number = parse_decimal(value)
+        if number != number.to_integral_value():
+            raise Invalid(f"'{value}' is not a whole number")
+        result = int(number)
     if not low <= result <= high:
         raise Invalid(f"{result} is out of range; expected {low} to {high}")
     return result
@@ -126,9 +136,17 @@ def parse_boolean(value: Any) -> bool:
     raise Invalid(f"'{value}' is not yes or no")
 
 
+_CODE_VALUES: dict[type[cl.Codelist], frozenset[str]] = {}
+
+
 def parse_code(value: Any, codelist: type[cl.Codelist]) -> str:
     if not isinstance(value, str):
         raise Invalid(f"expected one of: {', '.join(codelist.values())}")
+    exact = _CODE_VALUES.get(codelist)
+    if exact is None:
+        exact = _CODE_VALUES[codelist] = frozenset(codelist.values())
+    if value in exact:  # the code itself, as files from the registry write it
+        return value
     try:
         return str(codelist.parse(value).value)
     except ValueError as exc:
@@ -374,7 +392,11 @@ def validate(
                 FieldError(str(key)[:60], "unknown field; see `procurement case add --help`", row)
             )
             continue
-        if _is_blank(value) or (isinstance(value, list | dict) and not value):
+        if (
+            (not value or value.isspace())
+            if value.__class__ is str
+            else _is_blank(value) or (isinstance(value, list | dict) and not value)
+        ):
             clean[key] = EMPTY[key]
             continue
         try:

@@ -204,7 +204,7 @@ OUTCOME_NAMES = frozenset(f.name for f in OUTCOME_FIELDS)
 # Keys a case carries in its JSON form besides the vocabulary: assigned by the registry.
 ASSIGNED_KEYS = ("reference", "ocid", "removed", "created_at", "updated_at")
 # Keys ignored in data for a new or changed case (the registry assigns them).
-ASSIGNED = (*ASSIGNED_KEYS[:3], "origin", *ASSIGNED_KEYS[3:])
+ASSIGNED = frozenset({*ASSIGNED_KEYS, "origin"})
 
 
 def field_comment(field: Field) -> str:

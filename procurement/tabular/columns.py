@@ -53,7 +53,7 @@ def neutralise(text: str) -> str:
 
 def restore(text: str) -> str:
     """Remove the apostrophe :func:`neutralise` added (and nothing else)."""
-    return text[1:] if _ESCAPED.match(text) else text
+    return text[1:] if text[:1] == "'" and _ESCAPED.match(text) else text
 
 
 def column_letter(index: int) -> str:

@@ -67,11 +67,9 @@ class Known:
 
 
 def _blank(value: Any) -> bool:
-    return (
-        value is None
-        or (isinstance(value, str) and not value.strip())
-        or (isinstance(value, list | dict) and not value)
-    )
+    if value.__class__ is str:  # most cells: tested first
+        return not value or value.isspace()
+    return value is None or (isinstance(value, list | dict) and not value)
 
 
 def _known(session: Session, references: Sequence[str]) -> dict[str, Known]:
@@ -172,12 +170,13 @@ def import_table(
     writer = BulkWriter(db=session, user=user)
     estimated = table.estimated_rows or 0
     done = 0
+    ignored = frozenset(IGNORED_COLUMNS)
     savepoint = session.begin_nested()
     try:
         for batch in _batches(table.rows, BATCH):
             plans: list[tuple[int, str | None, str | None, dict[str, Any]]] = []
             for row, cells in batch:
-                data = {k: v for k, v in cells.items() if k not in IGNORED_COLUMNS}
+                data = {k: v for k, v in cells.items() if k not in ignored}
                 reference, problem = _reference(data.pop(REFERENCE, None), row)
                 ocid, ocid_problem = _ocid(cells.get("ocid"), row)
                 for p in (problem, ocid_problem):
@@ -208,7 +207,11 @@ def import_table(
                                 )
                             )
                             ocid = None
-                        fresh = {k: v for k, v in data.items() if not _blank(v)}
+                        fresh = {  # _blank, with the usual case (text) inline
+                            k: v
+                            for k, v in data.items()
+                            if ((v and not v.isspace()) if v.__class__ is str else not _blank(v))
+                        }
                         fresh_cases.append(
                             writer.prepare(fresh, row=row, reference=reference, ocid=ocid)
                         )

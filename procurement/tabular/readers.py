@@ -75,6 +75,8 @@ def _too_many_rows(source: str, limits: Limits) -> BadInput:
 
 
 def _blank(value: Any) -> bool:
+    if value.__class__ is str:  # most cells: tested first
+        return not value or value.isspace()
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -107,6 +109,8 @@ def _rows_of_cells(
             if close is not None:
                 close()
 
+    unnamed = [i for i, name in enumerate(names) if name is None]
+
     def _cells_to_rows() -> Iterator[tuple[int, dict[str, Any]]]:
         count = 0
         for number, row in cells:
@@ -115,19 +119,22 @@ def _rows_of_cells(
             count += 1
             if count > limits.rows:
                 raise _too_many_rows(source, limits)
-            values: dict[str, Any] = {}
-            for index, value in enumerate(row):
-                name = names[index] if index < len(names) else None
-                if name is None:
-                    if not _blank(value):
-                        raise BadInput(
-                            f"{source}: row {number} has a value in column "
-                            f"{column_letter(index)}, which has no column name in row 1; "
-                            "name the column or clear the cell"
-                        )
-                    continue
-                values[name] = restore(value) if isinstance(value, str) else value
-            yield number, values
+            # cells under an empty header, or right of the last header, must be empty
+            for index in itertools.chain(unnamed, range(len(names), len(row))):
+                if index < len(row) and not _blank(row[index]):
+                    raise BadInput(
+                        f"{source}: row {number} has a value in column "
+                        f"{column_letter(index)}, which has no column name in row 1; "
+                        "name the column or clear the cell"
+                    )
+            yield (
+                number,
+                {
+                    name: restore(value) if value.__class__ is str else value
+                    for name, value in zip(names, row, strict=False)
+                    if name is not None
+                },
+            )
 
     table.rows = rows()
     return table
