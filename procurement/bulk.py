@@ -142,7 +142,23 @@ class BulkWriter:
         values = validate(
             data, cities=self.cities, require=REQUIRED_FIELDS, ignore=ASSIGNED, row=row
         )
-        return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
+        return self.prepare_clean(
+            values, row=row, reference=reference, ocid=ocid, provenance=provenance
+        )
+
+    def prepare_clean(
+        self,
+        values: Mapping[str, Any],
+        *,
+        row: int | None = None,
+        reference: str | None = None,
+        ocid: str | None = None,
+        provenance: Mapping[str, Any] | None = None,
+    ) -> Prepared:
+        """:meth:`prepare` for values :func:`~procurement.validation.validate` has just returned
+        (with these cities and the required fields), as the OCDS importer has them."""
+        clean = dict(values)
+        return Prepared(row, clean, case_year(clean, now().year), reference, ocid, provenance)
 
     # references --------------------------------------------------------------------------
 
@@ -162,21 +178,30 @@ class BulkWriter:
             raise ValidationError(
                 [reference_taken(p.reference, p.row) for p in batch if p.reference in clash]
             )
-        wanting: dict[tuple[str, int], list[Prepared]] = defaultdict(list)
+        grouped: dict[tuple[str, int], list[Prepared]] = defaultdict(list)
         for p in batch:
             if p.reference is None:
-                wanting[(p.values["city"], p.year)].append(p)
-        for (city, year), items in wanting.items():
-            pending = list(items)
-            while pending:
-                numbers = reserve_numbers(db=self.db, city=city, year=year, count=len(pending))
-                candidates = [f"{city}-{year}-{n:03d}" for n in numbers]
-                # e.g. imported cases holding such numbers, or given to a case of this batch
-                taken = self.taken(candidates) | set(given)
-                free = [c for c in candidates if c not in taken]
-                for p, ref in zip(pending, free, strict=False):
+                grouped[(p.values["city"], p.year)].append(p)
+        wanting = dict(grouped)
+        while wanting:
+            numbers = {
+                (city, year): reserve_numbers(db=self.db, city=city, year=year, count=len(items))
+                for (city, year), items in wanting.items()
+            }
+            candidates = {
+                (city, year): [f"{city}-{year}-{n:03d}" for n in found]
+                for (city, year), found in numbers.items()
+            }
+            # e.g. imported cases holding such numbers, or given to a case of this batch
+            taken = self.taken([c for group in candidates.values() for c in group]) | set(given)
+            short: dict[tuple[str, int], list[Prepared]] = {}
+            for group, items in wanting.items():
+                free = [c for c in candidates[group] if c not in taken]
+                for p, ref in zip(items, free, strict=False):
                     p.reference = ref
-                pending = pending[len(free) :]
+                if len(free) < len(items):
+                    short[group] = items[len(free) :]
+            wanting = short
 
     # organisations -----------------------------------------------------------------------
 

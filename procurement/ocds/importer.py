@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -573,7 +572,7 @@ def _extra(
     put_in: list[list[Any]] = []
     _put_in(leftover, generated, [], put_in)
     put_in += [list(p) for p, _ in overrides if p]
-    rebuilt = overlay(json.loads(json.dumps(storable(generated))), storable(leftover))
+    rebuilt = overlay(storable(generated), storable(leftover))  # storable builds new containers
     rebuilt = exact(rebuilt)
     apply_overrides(rebuilt, overrides)
     earlier = obj(compiled.get(EXTENSION)).get("rejected")
@@ -750,7 +749,7 @@ def _import_one(
         if existing is None:
             clean = _validated(run, release_id, values)
             reference = mapped.reference.upper() if mapped.reference else None
-            prepared = run.writer.prepare(
+            prepared = run.writer.prepare_clean(
                 clean,
                 reference=reference if reference and len(reference) <= 40 else None,
                 ocid=ocid,
