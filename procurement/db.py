@@ -107,6 +107,20 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def read_only(engine: Engine) -> Engine:
+    """The engine for work that only reads (lists, reports, exports): one consistent view.
+
+    SQLite begins such transactions deferred (with WAL they neither wait for nor block a
+    writer, and see one snapshot); PostgreSQL runs them REPEATABLE READ, READ ONLY, so every
+    statement of a report sees the same data.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(
+            **{READ_ONLY: True}, isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def make_engine(url: str, *, create_dir: bool = True) -> Engine:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":

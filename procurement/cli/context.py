@@ -53,12 +53,13 @@ class AppContext:
     def read_session(self) -> Iterator[Session]:
         """A transaction for commands that only read (lists, shows, reports, exports).
 
-        On SQLite it does not take the write lock, so it neither waits for nor blocks
+        It sees one consistent state of the registry (every statement of a report the same
+        data). On SQLite it does not take the write lock, so it neither waits for nor blocks
         officers who are writing.
         """
-        from procurement.db import READ_ONLY
+        from procurement.db import read_only
 
-        with self._transaction(self.engine().execution_options(**{READ_ONLY: True})) as session:
+        with self._transaction(read_only(self.engine())) as session:
             yield session
 
     @contextmanager
