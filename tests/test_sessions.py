@@ -68,3 +68,27 @@ def test_listing_and_reports_do_not_wait_for_a_writer(
             conn.rollback()
     finally:
         other.dispose()
+
+
+def test_a_read_session_sees_one_state_of_the_registry(
+    db_url: str, run: Callable[..., Result]
+) -> None:
+    """Every statement of a report sees the same data, even when an officer commits a case
+    between two of them (PostgreSQL: REPEATABLE READ; SQLite: one read transaction)."""
+    from sqlalchemy.orm import Session
+
+    from procurement.db import read_only
+
+    add(run, "Before")
+    engine = make_engine(db_url)
+    count = text("SELECT count(*) FROM cases")
+    try:
+        with Session(read_only(engine)) as session, session.begin():
+            before = session.scalar(count)
+            add(run, "Committed while the report reads")  # another connection, committed
+            during = session.scalar(count)
+        with Session(read_only(engine)) as session, session.begin():
+            after = session.scalar(count)
+    finally:
+        engine.dispose()
+    assert (before, during, after) == (1, 1, 2)
