@@ -213,3 +213,49 @@ def configured_user() -> str:
     import getpass
 
     return os.environ.get(ENV_USER) or getpass.getuser()
+
+
+def read_alongside(session: Session, statement: Any) -> Callable[[], list[Any]]:
+    """Start reading ``statement``'s rows on a second connection while ``session`` goes on
+    with other queries (a report's two scans over all cases, on two processor cores); call
+    the returned function for the rows.
+
+    The second connection reads exactly the session's data: on PostgreSQL it takes the
+    session's snapshot (``pg_export_snapshot``); on SQLite its read transaction must see the
+    same newest audit event as the session (every change to a case writes one), or the
+    statement is run in the session instead, after the session's own queries.
+    """
+    import concurrent.futures
+
+    engine = session.get_bind()
+    main = session.connection()
+    dialect = main.dialect.name
+    if dialect == "postgresql":
+        mark = main.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+    else:
+        mark = main.exec_driver_sql(STAMP).scalar()
+
+    def read() -> list[Any] | None:
+        assert isinstance(engine, Engine)
+        with engine.connect() as connection:
+            if dialect == "postgresql":
+                connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{mark}'")
+            elif connection.exec_driver_sql(STAMP).scalar() != mark:
+                return None  # a change was committed in between
+            return list(connection.execute(statement))
+
+    if not isinstance(engine, Engine):
+        return lambda: list(main.execute(statement))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(read)
+    pool.shutdown(wait=False)
+
+    def rows() -> list[Any]:
+        found = future.result()
+        return list(main.execute(statement)) if found is None else found
+
+    return rows
+
+
+# The newest audit event: every change to a case writes one in the same transaction.
+STAMP = "SELECT max(id) FROM audit_events"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, aliased
 
 from procurement import codelists as cl
 from procurement.cases import CaseFilter, apply_filter
+from procurement.db import read_alongside
 from procurement.errors import BadInput
 from procurement.fx import RateBook
 from procurement.models import Case, CaseApproach, City, Kpi, Outcome, PppDetails
@@ -603,13 +604,16 @@ class _Partial:
 
 
 def _merge(key: str, partials: Sequence[_Partial], names: Sequence[str]) -> _Partial:
+    """The groups' partials added up. Their values move into the whole (the groups' own
+    statistics are computed before): memory holds each value once."""
     whole = _Partial(key=key, cases=sum(p.cases for p in partials))
     for name in names:
         whole.counts[name] = sum(p.counts[name] for p in partials)
         whole.sums[name] = sum(p.sums[name] for p in partials)
-        arrays = [p.values[name] for p in partials if name in p.values]
+        arrays = [p.values.pop(name) for p in partials if name in p.values]
         if arrays:
             whole.values[name] = np.concatenate(arrays)
+        del arrays
     return whole
 
 
@@ -663,7 +667,9 @@ def _aggregate(
         # A server-side cursor for this statement only: one group's texts in memory at a
         # time. (SQLite hands rows over one by one anyway.) Set on the statement, not the
         # connection, which the session's later queries share.
-        query = query.execution_options(stream_results=True)
+        query = query.execution_options(stream_results=True, yield_per=1)
+        # ... planned for reading every row, not for the first ones (a cursor's default)
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
     for row in connection.execute(query):
         partial = _Partial(key=_key_text(row[0]), cases=int(row[1]))
         for i, name in enumerate(names):
@@ -771,6 +777,9 @@ def _compute(
     money = [n for n in names if INDICATOR_BY_NAME[n].money]
     derive = overall and by in PARTITIONS and by != ALL
 
+    if money:
+        # the amounts are read on a second connection while this one reads the indicators
+        money_rows = read_alongside(session, _money_statement(flt, by, money, dialect))
     partials = _aggregate(session, flt, by, plain, dialect)
     labels = grouping.labels(session)
     results = {p.key: _finish(p, labels.get(p.key, p.key), plain, min_n) for p in partials}
@@ -778,7 +787,7 @@ def _compute(
     if derive and partials:
         whole = _finish(_merge(ALL, partials, plain), "All cases", plain, min_n)
     if money:
-        _money(session, flt, by, money, dialect, rates, min_n, results, whole)
+        _money(money_rows(), money, dialect, rates, min_n, results, whole)
 
     special = {k: i for i, k in enumerate(SPECIAL_KEYS)}
 
@@ -803,24 +812,8 @@ MONEY_COLUMNS = {
 }
 
 
-def _money(
-    session: Session,
-    flt: CaseFilter,
-    by: str,
-    names: Sequence[str],
-    dialect: str,
-    rates: RateBook,
-    min_n: int,
-    results: dict[str, GroupResult],
-    whole: GroupResult | None,
-) -> None:
-    """Euro totals: amounts summed exactly per group, currency and date in SQL (euro amounts
-    need no date), each sum converted once; what has no rate is counted as not convertible.
-
-    The rows are consumed as they come (a grouping by procedure or sector has hundreds of
-    thousands); ``whole``, when given, gets the totals over all groups: the sums of each
-    currency and date added up across the groups, then converted.
-    """
+def _money_statement(flt: CaseFilter, by: str, names: Sequence[str], dialect: str) -> Select[Any]:
+    """Amounts summed exactly per group, currency and date (euro amounts need no date)."""
     key, joins = grouping_key(by)
     day = case((Case.currency == "EUR", None), else_=case_date()).label("day")
     columns: list[Any] = [key.label("grp_key"), Case.currency, day]
@@ -834,8 +827,24 @@ def _money(
             total = func.sum(column)
         columns += [total, func.count(column)]
     stmt: Select[Any] = joins(select(*columns).select_from(Case)).where(Case.currency.is_not(None))
-    stmt = apply_filter(stmt, flt).group_by(key, Case.currency, day)
+    return apply_filter(stmt, flt).group_by(key, Case.currency, day)
 
+
+def _money(
+    rows: Iterable[Any],
+    names: Sequence[str],
+    dialect: str,
+    rates: RateBook,
+    min_n: int,
+    results: dict[str, GroupResult],
+    whole: GroupResult | None,
+) -> None:
+    """Euro totals from the rows of :func:`_money_statement`: each sum converted once; what
+    has no rate is counted as not convertible.
+
+    ``whole``, when given, gets the totals over all groups: the sums of each currency and
+    date added up across the groups, then converted.
+    """
     cents = Decimal("0.01")
     width = len(names)
     # (group, indicator) -> [euro total, n converted, n not convertible]
@@ -856,7 +865,7 @@ def _money(
             acc[0] += amount if currency == "EUR" else amount / units  # as RateBook.to_eur
             acc[1] += n
 
-    for row in session.connection().execute(stmt):
+    for row in rows:
         group, currency, on = _key_text(row[0]), row[1], _as_date(row[2])
         for i in range(width):
             count = int(row[4 + 2 * i])

@@ -92,3 +92,27 @@ def test_a_read_session_sees_one_state_of_the_registry(
     finally:
         engine.dispose()
     assert (before, during, after) == (1, 1, 2)
+
+
+def test_a_read_alongside_sees_the_sessions_data(db_url: str, run: Callable[..., Result]) -> None:
+    """The second connection a report reads its amounts on sees the report's data, not a
+    case committed after the report began (PostgreSQL: the exported snapshot; SQLite: the
+    statement falls back to the report's own connection)."""
+    from sqlalchemy.orm import Session
+
+    from procurement.db import read_alongside, read_only
+
+    add(run, "Before")
+    engine = make_engine(db_url)
+    count = text("SELECT count(*) FROM cases")
+    try:
+        with Session(read_only(engine)) as session, session.begin():
+            before = session.scalar(count)
+            add(run, "Committed while the report reads")
+            rows = read_alongside(session, count)()
+            unchanged = read_alongside(session, text("SELECT 7"))()
+    finally:
+        engine.dispose()
+    assert before == 1
+    assert [tuple(r) for r in rows] == [(1,)]
+    assert [tuple(r) for r in unchanged] == [(7,)]
