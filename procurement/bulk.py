@@ -121,6 +121,9 @@ class BulkWriter:
         self.user = user
         self.cities = city_codes(db)
         self.dialect = dialect_name(db)
+        self._many = many
+        self._written = 0
+        self._analyzed = 250  # first ANALYZE after 500 cases
         if many and self.dialect == "postgresql":
             # The tables grow inside this one transaction, unseen by the planner's statistics:
             # keep the per-batch lookups (reference, ocid, names) on their indexes.
@@ -271,11 +274,21 @@ class BulkWriter:
             return []
         known, countries = dict(self._org_ids), dict(self._org_country)
         try:
-            return self._write(batch, action, columns)
+            written = self._write(batch, action, columns)
         except BaseException:
             # organisations inserted or changed here are rolled back with the batch
             self._org_ids, self._org_country = known, countries
             raise
+        self._written += len(written)
+        if self._many and self.dialect == "postgresql" and self._written >= self._analyzed * 2:
+            # The tables grow inside this one transaction: statistics taken when they were
+            # small make the planner scan a whole index for each batch's lookups (by
+            # reference, by name), so an import slows down as it goes. Refreshed each time
+            # the import has doubled (a few times; ANALYZE reads a sample and sees this
+            # transaction's rows; a role that does not own the tables gets a warning only).
+            self.db.execute(text("ANALYZE cases, organisations"))
+            self._analyzed = self._written
+        return written
 
     def _write(
         self,
