@@ -14,7 +14,6 @@ export by :func:`overlay`) and the values the registry's mapping does not reprod
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -47,7 +46,17 @@ def _key(item: Mapping[str, Any]) -> str:
     return str(item["id"])
 
 
+def copied(value: Any) -> Any:
+    """A copy of a JSON value: new objects and arrays, the same (immutable) scalars."""
+    if isinstance(value, dict):
+        return {k: copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copied(v) for v in value]
+    return value
+
+
 def strip_nulls(value: Any) -> Any:
+    """A copy of a JSON value without its null fields (new objects and arrays)."""
     if isinstance(value, dict):
         return {k: strip_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
@@ -75,7 +84,7 @@ def merge_into(base: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
                 items[k] = merge_into(items.get(k, {}), item)
             base[key] = list(items.values())
         else:
-            base[key] = strip_nulls(copy.deepcopy(value))
+            base[key] = strip_nulls(value)
     return base
 
 
@@ -143,7 +152,7 @@ def overlay(generated: dict[str, Any], leftover: Mapping[str, Any]) -> dict[str,
     """Fill what ``generated`` lacks from ``leftover`` (arrays of objects merged by id)."""
     for key, value in leftover.items():
         if key not in generated:
-            generated[key] = copy.deepcopy(value)
+            generated[key] = copied(value)
             continue
         current = generated[key]
         if isinstance(current, dict) and isinstance(value, dict):
@@ -155,7 +164,7 @@ def overlay(generated: dict[str, Any], leftover: Mapping[str, Any]) -> dict[str,
                 if k in by_id:
                     overlay(by_id[k], item)
                 else:
-                    current.append(copy.deepcopy(item))
+                    current.append(copied(item))
     return generated
 
 
@@ -182,7 +191,7 @@ def apply_overrides(release: dict[str, Any], overrides: Iterable[tuple[Path, Any
         last = path[-1] if path else None
         if node is MISSING or not isinstance(node, dict) or not isinstance(last, str):
             continue
-        node[last] = copy.deepcopy(value)
+        node[last] = copied(value)
 
 
 def remove_path(release: dict[str, Any], path: Iterable[Any]) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -184,6 +184,110 @@ def _checks(
             _checks(name, sub, value[step], rest, out)
 
 
+# Keywords the validator does not check (no format checker is given: formats are not checked).
+_ANNOTATIONS = frozenset(
+    {
+        "title", "description", "codelist", "openCodelist", "default", "deprecated",
+        "wholeListMerge", "omitWhenMerged", "versionId", "format", "$schema", "id",
+    }
+)  # fmt: skip
+_PLAIN_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "null": (type(None),),
+    "array": (list,),
+    "object": (dict,),
+    "boolean": (bool,),
+}
+Check = Callable[[Any], bool | None]  # valid, not valid, or None: ask jsonschema
+
+
+def _plain(node: Any) -> Check | None:
+    """A quick check of a sub-schema made only of ``type`` (strings, nulls, arrays, objects,
+    booleans, whole numbers), ``enum`` of strings, ``items``, ``properties`` and
+    ``required``: what most OCDS fields are. None for anything else (jsonschema decides).
+    The check answers None for a value it cannot judge exactly (e.g. a decimal number)."""
+    if not isinstance(node, dict) or not set(node) - _ANNOTATIONS <= {
+        "type", "enum", "items", "properties", "required",
+    }:  # fmt: skip
+        return None
+    checks: list[Check] = []
+    if "type" in node:
+        names = node["type"] if isinstance(node["type"], list) else [node["type"]]
+        if not all(n in _PLAIN_TYPES or n == "integer" for n in names):
+            return None
+        exact = tuple(t for n in names if n in _PLAIN_TYPES for t in _PLAIN_TYPES[n])
+        integer = "integer" in names
+
+        def of_type(value: Any) -> bool | None:
+            kind = type(value)
+            if kind in exact:
+                return True
+            if kind is int:
+                return integer
+            return False if kind in (str, type(None), list, dict, bool) else None
+
+        checks.append(of_type)
+    if "enum" in node:
+        allowed = node["enum"]
+        if not all(e is None or isinstance(e, str) for e in allowed):
+            return None
+        members = frozenset(allowed)
+        checks.append(lambda value: (value is None or type(value) is str) and value in members)
+    if "items" in node:
+        item = _plain(node["items"])
+        if item is None:
+            return None
+
+        def items(value: Any) -> bool | None:
+            return _all(item(x) for x in value) if type(value) is list else True
+
+        checks.append(items)
+    if "properties" in node:
+        found = {k: _plain(sub) for k, sub in node["properties"].items()}
+        subs = {k: check for k, check in found.items() if check is not None}
+        if len(subs) != len(found):
+            return None
+
+        def properties(value: Any) -> bool | None:
+            if type(value) is not dict:
+                return True
+            return _all(subs[k](x) for k, x in value.items() if k in subs)
+
+        checks.append(properties)
+    if "required" in node:
+        required = list(node["required"])
+        checks.append(lambda value: type(value) is not dict or all(k in value for k in required))
+    return lambda value: _all(check(value) for check in checks)
+
+
+def _all(results: Iterable[bool | None]) -> bool | None:
+    """False if any is False, else None if any is None, else True."""
+    unknown = False
+    for result in results:
+        if result is False:
+            return False
+        if result is None:
+            unknown = True
+    return None if unknown else True
+
+
+@cache
+def _quick(name: str, pointer: str) -> Check | None:
+    node: Any = schema(name)
+    for part in json.loads(pointer):
+        node = node[part]
+    return _plain(node)
+
+
+def value_valid(name: str, pointer: str, value: Any) -> bool:
+    """Whether ``value`` is valid against the sub-schema at ``pointer`` of ``name``."""
+    quick = _quick(name, pointer)
+    verdict = quick(value) if quick is not None else None
+    if verdict is None:
+        return bool(_sub_validator(name, pointer).is_valid(value))
+    return bool(verdict)
+
+
 def values_valid(release: Mapping[str, Any], paths: Iterable[list[Step]], *, ppp: bool) -> bool:
     """Whether the values at ``paths`` of ``release`` are valid where they stand (the rest of
     the release is taken as valid)."""
@@ -194,7 +298,7 @@ def values_valid(release: Mapping[str, Any], paths: Iterable[list[Step]], *, ppp
         for path in wanted:
             _checks(name, root, release, path, checks)
         for (pointer, _), value in checks.items():
-            if not _sub_validator(name, pointer).is_valid(value):
+            if not value_valid(name, pointer, value):
                 return False
     return True
 
