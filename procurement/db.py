@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -215,46 +215,87 @@ def configured_user() -> str:
     return os.environ.get(ENV_USER) or getpass.getuser()
 
 
-def read_alongside(session: Session, statement: Any) -> Callable[[], list[Any]]:
+class Alongside:
+    """Rows of a statement read on a second connection (see :func:`read_alongside`)."""
+
+    def __init__(self, session: Session, statement: Any) -> None:
+        import queue
+        import threading
+
+        self._main = session.connection()
+        self._statement = statement
+        self._chunks: queue.Queue[Sequence[Any] | BaseException | None] = queue.Queue(maxsize=8)
+        self._stop = threading.Event()
+        engine = session.get_bind()
+        if not isinstance(engine, Engine):
+            self._chunks.put(None)  # no engine to open a second connection from
+            return
+        self._dialect = self._main.dialect.name
+        if self._dialect == "postgresql":
+            self._mark = self._main.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+        else:
+            self._mark = self._main.exec_driver_sql(STAMP).scalar()
+        self._engine = engine
+        threading.Thread(target=self._read, name="read-alongside", daemon=True).start()
+
+    def _put(self, item: Sequence[Any] | BaseException | None) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._chunks.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self) -> None:
+        try:
+            with self._engine.connect() as connection:
+                if self._dialect == "postgresql":
+                    connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{self._mark}'")
+                elif connection.exec_driver_sql(STAMP).scalar() != self._mark:
+                    self._put(None)  # a change was committed in between
+                    return
+                result = connection.execute(self._statement)
+                while chunk := result.fetchmany(1000):
+                    if not self._put(chunk):
+                        return
+                self._put([])
+        except BaseException as exc:  # handed to the reader of the rows
+            self._put(exc)
+
+    def rows(self) -> Iterator[Any]:
+        """The rows, as they come (in the session's transaction: read them before it ends)."""
+        while True:
+            chunk = self._chunks.get()
+            if chunk is None:
+                yield from self._main.execute(self._statement)
+                return
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if not chunk:
+                return
+            yield from chunk
+
+    def close(self) -> None:
+        """Stop reading (the second connection is given back)."""
+        self._stop.set()
+
+
+def read_alongside(session: Session, statement: Any) -> Alongside:
     """Start reading ``statement``'s rows on a second connection while ``session`` goes on
-    with other queries (a report's two scans over all cases, on two processor cores); call
-    the returned function for the rows.
+    with other queries (a report's two scans over all cases, on two processor cores); read
+    them with ``.rows()`` within the session's transaction, and ``.close()`` when done.
 
     The second connection reads exactly the session's data: on PostgreSQL it takes the
     session's snapshot (``pg_export_snapshot``); on SQLite its read transaction must see the
     same newest audit event as the session (every change to a case writes one), or the
-    statement is run in the session instead, after the session's own queries.
+    statement is run in the session instead, after the session's own queries. Rows wait in a
+    bounded queue (the database has done the sorting and grouping by the time the first one
+    comes), so memory does not grow with their number.
     """
-    import concurrent.futures
-
-    engine = session.get_bind()
-    main = session.connection()
-    dialect = main.dialect.name
-    if dialect == "postgresql":
-        mark = main.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
-    else:
-        mark = main.exec_driver_sql(STAMP).scalar()
-
-    def read() -> list[Any] | None:
-        assert isinstance(engine, Engine)
-        with engine.connect() as connection:
-            if dialect == "postgresql":
-                connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{mark}'")
-            elif connection.exec_driver_sql(STAMP).scalar() != mark:
-                return None  # a change was committed in between
-            return list(connection.execute(statement))
-
-    if not isinstance(engine, Engine):
-        return lambda: list(main.execute(statement))
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(read)
-    pool.shutdown(wait=False)
-
-    def rows() -> list[Any]:
-        found = future.result()
-        return list(main.execute(statement)) if found is None else found
-
-    return rows
+    return Alongside(session, statement)
 
 
 # The newest audit event: every change to a case writes one in the same transaction.

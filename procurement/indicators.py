@@ -777,17 +777,21 @@ def _compute(
     money = [n for n in names if INDICATOR_BY_NAME[n].money]
     derive = overall and by in PARTITIONS and by != ALL
 
-    if money:
-        # the amounts are read on a second connection while this one reads the indicators
-        money_rows = read_alongside(session, _money_statement(flt, by, money, dialect))
-    partials = _aggregate(session, flt, by, plain, dialect)
-    labels = grouping.labels(session)
-    results = {p.key: _finish(p, labels.get(p.key, p.key), plain, min_n) for p in partials}
-    whole: GroupResult | None = None
-    if derive and partials:
-        whole = _finish(_merge(ALL, partials, plain), "All cases", plain, min_n)
-    if money:
-        _money(money_rows(), money, dialect, rates, min_n, results, whole)
+    # the amounts are read on a second connection while this one reads the indicators
+    amounts = read_alongside(session, _money_statement(flt, by, money, dialect)) if money else None
+    try:
+        partials = _aggregate(session, flt, by, plain, dialect)
+        labels = grouping.labels(session)
+        results = {p.key: _finish(p, labels.get(p.key, p.key), plain, min_n) for p in partials}
+        whole: GroupResult | None = None
+        if derive and partials:
+            whole = _finish(_merge(ALL, partials, plain), "All cases", plain, min_n)
+        del partials  # every value read: freed before the amounts and any second pass
+        if amounts is not None:
+            _money(amounts.rows(), money, dialect, rates, min_n, results, whole)
+    finally:
+        if amounts is not None:
+            amounts.close()
 
     special = {k: i for i, k in enumerate(SPECIAL_KEYS)}
 
@@ -799,8 +803,10 @@ def _compute(
         if by == ALL:
             whole = groups[0] if groups else None
         else:
-            everything, _ = _compute(session, flt, ALL, names, rates, min_n, overall=False)
-            whole = everything[0] if everything else None
+            # A case may be in several groups: the all-cases row needs a pass of its own. It is
+            # read as the sum of a partition (by city), so that no single group holds every
+            # value at once (memory), and comes out the same as a pass over all cases.
+            _, whole = _compute(session, flt, "city", names, rates, min_n, overall=True)
     return groups, whole
 
 

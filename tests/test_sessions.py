@@ -109,8 +109,8 @@ def test_a_read_alongside_sees_the_sessions_data(db_url: str, run: Callable[...,
         with Session(read_only(engine)) as session, session.begin():
             before = session.scalar(count)
             add(run, "Committed while the report reads")
-            rows = read_alongside(session, count)()
-            unchanged = read_alongside(session, text("SELECT 7"))()
+            rows = list(read_alongside(session, count).rows())
+            unchanged = list(read_alongside(session, text("SELECT 7")).rows())
     finally:
         engine.dispose()
     assert before == 1
