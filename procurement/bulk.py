@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, bindparam, select, text
 
-from procurement.db import dialect_name, insert_ignoring_duplicates
+from procurement.db import core_connection, dialect_name, insert_ignoring_duplicates
 from procurement.errors import ValidationError
 from procurement.references import (
     case_year,
@@ -39,7 +39,7 @@ from procurement.schema import (
     ppp_details,
     risk_allocations,
 )
-from procurement.serialize import jsonable
+from procurement.serialize import PLAIN_TYPES, jsonable
 from procurement.validation import validate
 from procurement.vocabulary import (
     ASSIGNED,
@@ -89,7 +89,7 @@ def _created(values: Mapping[str, Any], has_outcome: bool) -> dict[str, Any]:
             continue
         changes[name] = {
             "old": None,
-            "new": value if value.__class__ in _PLAIN else jsonable(value),
+            "new": value if value.__class__ in PLAIN_TYPES else jsonable(value),
         }
     return changes
 
@@ -97,7 +97,6 @@ def _created(values: Mapping[str, Any], has_outcome: bool) -> dict[str, Any]:
 _EMPTY_CONTAINERS = frozenset({list, dict})
 # an INSERT statement for the driver, and each column's conversion of a value (or None)
 _Insert = tuple[str, list[Callable[[Any], Any] | None]]
-_PLAIN = frozenset({str, int, bool, float})
 
 
 def city_codes(db: Session | Connection) -> set[str]:
@@ -151,7 +150,7 @@ class BulkWriter:
 
     def prepare_clean(
         self,
-        values: Mapping[str, Any],
+        values: dict[str, Any],
         *,
         row: int | None = None,
         reference: str | None = None,
@@ -160,8 +159,7 @@ class BulkWriter:
     ) -> Prepared:
         """:meth:`prepare` for values :func:`~procurement.validation.validate` has just returned
         (with these cities and the required fields), as the OCDS importer has them."""
-        clean = dict(values)
-        return Prepared(row, clean, case_year(clean, now().year), reference, ocid, provenance)
+        return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
 
     # references --------------------------------------------------------------------------
 
@@ -398,14 +396,12 @@ class BulkWriter:
             for i, f in converted:
                 value[i] = f(value[i])
             values.append(tuple(value))
-        connection = self.db if isinstance(self.db, Connection) else self.db.connection()
-        connection.exec_driver_sql(statement, values)
+        core_connection(self.db).exec_driver_sql(statement, values)
 
     def _insert_statement(self, table: Table, names: tuple[str, ...]) -> _Insert:
         key = (table.name, names)
         if key not in self._statements:
-            connection = self.db if isinstance(self.db, Connection) else self.db.connection()
-            dialect = connection.dialect
+            dialect = core_connection(self.db).dialect
             quote = dialect.identifier_preparer.quote
             columns = ", ".join(quote(n) for n in names)
             marks = ", ".join("?" for _ in names)

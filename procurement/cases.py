@@ -40,8 +40,6 @@ from procurement.vocabulary import (
     REQUIRED_FIELDS,
 )
 
-__all__ = ["ASSIGNED", "city_codes"]  # for the importers
-
 
 def _organisation(session: Session, name: str, country: str | None = None) -> Organisation:
     """The organisation called ``name``, created on first use (safely when another officer

@@ -30,6 +30,14 @@ class Codelist(StrEnum):
         return ", ".join(f"{m.value} ({m.label})" for m in cls)
 
     @classmethod
+    def is_code(cls, value: str) -> bool:
+        """Whether ``value`` is exactly one of the codes (as files from the registry write them)."""
+        codes = _CODES.get(cls)
+        if codes is None:
+            codes = _CODES[cls] = frozenset(cls.values())
+        return value in codes
+
+    @classmethod
     def parse(cls, raw: Any) -> Self:
         """Return the member for ``raw`` (value or label, case-insensitive) or raise ValueError."""
         text = str(raw).strip()
@@ -46,6 +54,7 @@ class Codelist(StrEnum):
 
 
 _LOOKUPS: dict[type[Codelist], dict[str, Codelist]] = {}
+_CODES: dict[type[Codelist], frozenset[str]] = {}
 
 
 class Category(Codelist):

@@ -160,6 +160,11 @@ def dialect_name(db: Session | Connection) -> str:
     return db.get_bind().dialect.name
 
 
+def core_connection(db: Session | Connection) -> Connection:
+    """The Core connection of an ORM session's transaction, or ``db`` itself."""
+    return db if isinstance(db, Connection) else db.connection()
+
+
 def insert_ignoring_duplicates(db: Session | Connection, table: Any) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` for ``table`` in the database's dialect: a row
     another writer created a moment ago is skipped by the database, with no savepoint (on

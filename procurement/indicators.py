@@ -613,7 +613,6 @@ def _merge(key: str, partials: Sequence[_Partial], names: Sequence[str]) -> _Par
         arrays = [p.values.pop(name) for p in partials if name in p.values]
         if arrays:
             whole.values[name] = np.concatenate(arrays)
-        del arrays
     return whole
 
 

@@ -47,13 +47,13 @@ def case_values(case: Case) -> dict[str, Any]:
     return values
 
 
-_PLAIN = frozenset({str, int, bool, float})
+PLAIN_TYPES = frozenset({str, int, bool, float})  # JSON as they are
 
 
 def jsonable(value: Any) -> Any:
     """Dates as ISO text, numbers as exact decimal text without trailing zeros (1100000.5),
     lists and mappings recursively."""
-    if value is None or type(value) in _PLAIN:
+    if value is None or type(value) in PLAIN_TYPES:
         return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")

@@ -37,10 +37,16 @@ class Invalid(ValueError):
     """A single value is wrong; the message says what is expected."""
 
 
-def _is_blank(value: Any) -> bool:
-    if value.__class__ is str:
+def is_blank(value: Any) -> bool:
+    """No value: None, or text of spaces only (a cell, a flag or a key left empty)."""
+    if value.__class__ is str:  # the usual case, tested first
         return not value or value.isspace()
     return value is None or (isinstance(value, str) and not value.strip())  # a str subclass
+
+
+def is_empty(value: Any) -> bool:
+    """:func:`is_blank`, or an empty list or mapping."""
+    return is_blank(value) or (isinstance(value, list | dict) and not value)
 
 
 def parse_text(value: Any, limit: int = MAX_TEXT) -> str:
@@ -136,16 +142,10 @@ def parse_boolean(value: Any) -> bool:
     raise Invalid(f"'{value}' is not yes or no")
 
 
-_CODE_VALUES: dict[type[cl.Codelist], frozenset[str]] = {}
-
-
 def parse_code(value: Any, codelist: type[cl.Codelist]) -> str:
     if not isinstance(value, str):
         raise Invalid(f"expected one of: {', '.join(codelist.values())}")
-    exact = _CODE_VALUES.get(codelist)
-    if exact is None:
-        exact = _CODE_VALUES[codelist] = frozenset(codelist.values())
-    if value in exact:  # the code itself, as files from the registry write it
+    if codelist.is_code(value):
         return value
     try:
         return str(codelist.parse(value).value)
@@ -159,7 +159,7 @@ def parse_codes(value: Any, codelist: type[cl.Codelist]) -> list[str]:
         raise Invalid("expected a list of codes")
     result: list[str] = []
     for item in items:
-        if _is_blank(item):
+        if is_blank(item):
             continue
         code = parse_code(str(item).strip() if not isinstance(item, str) else item, codelist)
         if code not in result:
@@ -236,7 +236,7 @@ def parse_risks(value: Any) -> dict[str, str]:
 
 
 def _kpi_number(value: Any, what: str) -> Decimal | None:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     try:
         return parse_decimal(value)
@@ -289,7 +289,7 @@ def parse_kpis(value: Any) -> list[dict[str, Any]]:
         result.append(
             {
                 "name": name,
-                "unit": None if _is_blank(unit) else parse_text(unit, 40),
+                "unit": None if is_blank(unit) else parse_text(unit, 40),
                 "baseline": _kpi_number(item.get("baseline"), "baseline"),
                 "target": _kpi_number(item.get("target"), "target"),
                 "achieved": _kpi_number(item.get("achieved"), "achieved value"),
@@ -321,7 +321,7 @@ def parse_documents(value: Any) -> list[dict[str, Any]]:
                 f"link '{url[:60]}' is refused: only http:// and https:// links are allowed"
             )
         title = item.get("title")
-        result.append({"url": url, "title": None if _is_blank(title) else parse_text(title)})
+        result.append({"url": url, "title": None if is_blank(title) else parse_text(title)})
     return result
 
 
@@ -392,11 +392,7 @@ def validate(
                 FieldError(str(key)[:60], "unknown field; see `procurement case add --help`", row)
             )
             continue
-        if (
-            (not value or value.isspace())
-            if value.__class__ is str
-            else _is_blank(value) or (isinstance(value, list | dict) and not value)
-        ):
+        if (not value or value.isspace()) if value.__class__ is str else is_empty(value):
             clean[key] = EMPTY[key]
             continue
         try:
@@ -409,7 +405,7 @@ def validate(
     bad = {e.field for e in errors}
     merged: dict[str, Any] = {**EMPTY, **(current or {}), **clean}
     for name in require:
-        if name not in bad and _is_blank(merged.get(name)):
+        if name not in bad and is_blank(merged.get(name)):
             errors.append(FieldError(name, f"is required ({FIELD_BY_NAME[name].help})", row))
             bad.add(name)
 
@@ -479,7 +475,7 @@ def validate(
     if merged.get("best_practice") and "best_practice_rationale" not in bad:
         rule(
             "best_practice_rationale",
-            not _is_blank(merged.get("best_practice_rationale")),
+            not is_blank(merged.get("best_practice_rationale")),
             "is required when the case is flagged as best practice: say why",
         )
 

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from procurement.bulk import BulkWriter, Prepared
-from procurement.cases import city_codes, update_case
+from procurement.bulk import BulkWriter, Prepared, city_codes
+from procurement.cases import update_case
 from procurement.errors import BadInput, FieldError, ProcurementError, ValidationError
 from procurement.importing import ImportSummary
 from procurement.models import AuditEvent, Case

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from procurement.cases import ASSIGNED, city_codes, get_case, update_case
+from procurement.bulk import city_codes
+from procurement.cases import get_case, update_case
 from procurement.errors import FieldError, ValidationError
 from procurement.importing import ImportSummary
 from procurement.models import Case, Outcome, PppDetails
@@ -28,8 +29,8 @@ from procurement.tabular.columns import (
     REFERENCE_PATTERN,
 )
 from procurement.tabular.readers import LIMITS, Limits, Table, read_table
-from procurement.validation import validate
-from procurement.vocabulary import FIELDS, REQUIRED_FIELDS
+from procurement.validation import is_empty, validate
+from procurement.vocabulary import ASSIGNED, FIELDS, REQUIRED_FIELDS
 
 SHOWN_PROBLEMS = 100
 BATCH = 500
@@ -66,12 +67,6 @@ class Known:
     has_ppp: bool
 
 
-def _blank(value: Any) -> bool:
-    if value.__class__ is str:  # most cells: tested first
-        return not value or value.isspace()
-    return value is None or (isinstance(value, list | dict) and not value)
-
-
 def _known(session: Session, references: Sequence[str]) -> dict[str, Known]:
     found: dict[str, Known] = {}
     for start in range(0, len(references), 500):
@@ -90,7 +85,7 @@ def _known(session: Session, references: Sequence[str]) -> dict[str, Known]:
 
 
 def _reference(value: Any, row: int) -> tuple[str | None, FieldError | None]:
-    if _blank(value):
+    if is_empty(value):
         return None, None
     text = str(value).strip().upper()
     if not REFERENCE_PATTERN.match(text):
@@ -104,7 +99,7 @@ def _reference(value: Any, row: int) -> tuple[str | None, FieldError | None]:
 
 
 def _ocid(value: Any, row: int) -> tuple[str | None, FieldError | None]:
-    if _blank(value):
+    if is_empty(value):
         return None, None
     if not isinstance(value, str) or len(value.strip()) > 200:
         return None, FieldError("ocid", "should be text of at most 200 characters", row)
@@ -116,7 +111,7 @@ def _drop_untouched_group(
 ) -> dict[str, Any]:
     """Leave out a group (outcome, PPP) the case does not have and the row leaves blank,
     so that blank cells do not create an empty outcome."""
-    if exists or not all(_blank(data.get(n)) for n in names):
+    if exists or not all(is_empty(data.get(n)) for n in names):
         return data
     return {k: v for k, v in data.items() if k not in names}
 
@@ -207,10 +202,10 @@ def import_table(
                                 )
                             )
                             ocid = None
-                        fresh = {  # _blank, with the usual case (text) inline
+                        fresh = {  # is_empty, with the usual case (text) inline
                             k: v
                             for k, v in data.items()
-                            if ((v and not v.isspace()) if v.__class__ is str else not _blank(v))
+                            if ((v and not v.isspace()) if v.__class__ is str else not is_empty(v))
                         }
                         fresh_cases.append(
                             writer.prepare(fresh, row=row, reference=reference, ocid=ocid)

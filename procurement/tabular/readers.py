@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from procurement.errors import BadInput
 from procurement.tabular.columns import column_letter, match_headers, restore
+from procurement.validation import is_blank
 
 MiB = 1024 * 1024
 
@@ -74,12 +75,6 @@ def _too_many_rows(source: str, limits: Limits) -> BadInput:
     )
 
 
-def _blank(value: Any) -> bool:
-    if value.__class__ is str:  # most cells: tested first
-        return not value or value.isspace()
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _rows_of_cells(
     source: str,
     cells: Iterator[tuple[int, list[Any]]],
@@ -92,7 +87,7 @@ def _rows_of_cells(
         _, header = next(cells)
     except StopIteration:
         raise BadInput(f"{source} is empty; start from `procurement template`") from None
-    while header and _blank(header[-1]):
+    while header and is_blank(header[-1]):
         header.pop()
     if len(header) > limits.columns:
         raise BadInput(
@@ -114,14 +109,14 @@ def _rows_of_cells(
     def _cells_to_rows() -> Iterator[tuple[int, dict[str, Any]]]:
         count = 0
         for number, row in cells:
-            if all(_blank(v) for v in row):
+            if all(is_blank(v) for v in row):
                 continue
             count += 1
             if count > limits.rows:
                 raise _too_many_rows(source, limits)
             # cells under an empty header, or right of the last header, must be empty
             for index in itertools.chain(unnamed, range(len(names), len(row))):
-                if index < len(row) and not _blank(row[index]):
+                if index < len(row) and not is_blank(row[index]):
                     raise BadInput(
                         f"{source}: row {number} has a value in column "
                         f"{column_letter(index)}, which has no column name in row 1; "
