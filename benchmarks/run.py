@@ -227,8 +227,8 @@ class Databases:
 
 @contextlib.contextmanager
 def databases(backend: str, scale: int, seed: int, keep: bool) -> Iterator[Databases]:
-    from procurement import migrate
-    from procurement.db import make_engine
+    from procurement.storage import migrate
+    from procurement.storage.engine import make_engine
 
     if backend == "sqlite":
         made: list[Path] = []
@@ -514,7 +514,7 @@ class Bench:
             "--category", "services", "--sector", "education", "--procedure", "open",
             "--status", "planned",
         )  # fmt: skip
-        from procurement.db import parse_url
+        from procurement.storage.engine import parse_url
 
         sa_url = parse_url(url).render_as_string(hide_password=False)
         script = (
@@ -685,14 +685,14 @@ class Bench:
                 "import_csv",
                 f"import {n:,} cases from CSV",
                 "≥ 1/4 of the raw executemany rate",
-                ("procurement.tabular",),
+                ("procurement.exchange.tabular",),
                 ["import", str(csv_path), "--format", "csv"],
             ),
             (
                 "import_ocds",
                 f"import {n:,} OCDS releases (JSON Lines)",
                 "≥ 10,000 releases/s",
-                ("procurement.ocds.importer",),
+                ("procurement.exchange.ocds.importer",),
                 [
                     "import", str(ocds_path), "--format", "ocds",
                     "--city-map", str(self.files["city_map"]),
@@ -763,7 +763,7 @@ class Bench:
     def count_cases(self, url: str) -> int:
         from sqlalchemy import text
 
-        from procurement.db import make_engine
+        from procurement.storage.engine import make_engine
 
         engine = make_engine(url)
         try:

@@ -11,7 +11,7 @@ Three outputs from one stream of cases:
 * :func:`populate`: a database migrated with the registry's own migrations, filled with
   SQLAlchemy Core ``executemany`` (organisations first, then cases and their child rows);
 * :func:`write_csv`: the registry's spreadsheet columns (``reference`` then every vocabulary
-  field, cells as :func:`procurement.serialize.cell_text` writes them);
+  field, cells as :func:`procurement.cases.values.cell_text` writes them);
 * :func:`write_ocds_jsonl`: one minimal OCDS 1.1 release per line, as a portal would publish.
 """
 
@@ -30,8 +30,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from procurement import codelists as cl
-from procurement.vocabulary import FIELDS
+from procurement.cases.fields import FIELDS
+from procurement.core import codelists as cl
 
 DEFAULT_SEED = 20261128
 OCID_PREFIX = "ocds-bench1-"
@@ -266,7 +266,7 @@ class SynthCase:
 
 
 def _cpv_codes() -> dict[str, list[str]]:
-    from procurement.cpv import vocabulary
+    from procurement.core.cpv import vocabulary
 
     by_category: dict[str, list[str]] = {"goods": [], "services": [], "works": []}
     for code in vocabulary():
@@ -569,9 +569,9 @@ def populate(url: str, n: int, *, seed: int = DEFAULT_SEED, chunk: int = 20_000)
 
     from sqlalchemy import insert, text
 
-    from procurement import migrate
-    from procurement.db import make_engine
-    from procurement.models import (
+    from procurement.storage import migrate
+    from procurement.storage.engine import make_engine
+    from procurement.storage.models import (
         Case,
         CaseApproach,
         Document,
@@ -667,7 +667,7 @@ def csv_header() -> list[str]:
 
 def write_csv(path: Path, cases: Iterable[SynthCase]) -> int:
     """The cases in the registry's spreadsheet columns; returns the number of rows."""
-    from procurement.serialize import cell_text
+    from procurement.cases.values import cell_text
 
     names = [f.name for f in FIELDS]
     count = 0

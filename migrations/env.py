@@ -7,8 +7,8 @@ import os
 from alembic import context
 from sqlalchemy import Connection
 
-from procurement.db import ENV_DATABASE, default_database_url, make_engine
-from procurement.schema import metadata
+from procurement.storage.engine import ENV_DATABASE, default_database_url, make_engine
+from procurement.storage.schema import metadata
 
 config = context.config
 target_metadata = metadata

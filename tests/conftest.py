@@ -24,9 +24,9 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from procurement import migrate
 from procurement.cli import cli
-from procurement.db import make_engine
+from procurement.storage import migrate
+from procurement.storage.engine import make_engine
 
 PG_URL = os.environ.get(
     "PROCUREMENT_TEST_POSTGRESQL_URL",

@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from benchmarks import synthetic
-from procurement.cases import add_case, count_cases, get_case, list_cases
-from procurement.db import make_engine
-from procurement.models import Case, PppDetails
-from procurement.serialize import case_values
-from procurement.validation import validate
-from procurement.vocabulary import FIELDS, REQUIRED_FIELDS
+from procurement.cases.fields import FIELDS, REQUIRED_FIELDS
+from procurement.cases.query import add_case, count_cases, get_case, list_cases
+from procurement.cases.validate import validate
+from procurement.cases.values import case_values
+from procurement.storage.engine import make_engine
+from procurement.storage.models import Case, PppDetails
 from tests.conftest import SHARED
 from tests.helpers import case_data
 

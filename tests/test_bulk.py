@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from procurement import cases
-from procurement.bulk import BulkWriter
-from procurement.errors import ValidationError
-from procurement.models import Organisation
-from procurement.serialize import case_to_dict, case_values
+from procurement.cases import query as cases
+from procurement.cases.store import BulkWriter
+from procurement.cases.values import case_to_dict, case_values
+from procurement.core.errors import ValidationError
+from procurement.storage.models import Organisation
 from tests.helpers import case_data
 
 RICH = case_data(

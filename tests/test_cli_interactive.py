@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from procurement.cases.fields import CASE_FIELDS
 from procurement.cli import cli
-from procurement.vocabulary import CASE_FIELDS
 from tests.conftest import assert_ok
 from tests.test_cli_case import show
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import Result
 from sqlalchemy.orm import Session
 
-from procurement import cases
-from procurement.reporting.demo import load_demo_data
+from procurement.cases import query as cases
+from procurement.demo.run import load_demo_data
 from tests.conftest import assert_ok
 from tests.helpers import case_data
 

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from procurement import cases
-from procurement import codelists as cl
-from procurement.demo_data import generate_demo_cases, load_demo
-from procurement.models import AuditEvent, Case
-from procurement.provenance import DEMO_PUBLISHER
-from procurement.serialize import case_to_dict, case_values
+from procurement.cases import query as cases
+from procurement.cases.fields import DEMO_PUBLISHER
+from procurement.cases.values import case_to_dict, case_values
+from procurement.core import codelists as cl
+from procurement.demo.data import generate_demo_cases, load_demo
+from procurement.storage.models import AuditEvent, Case
 
 ASSIGNED = ("reference", "ocid", "created_at", "updated_at")
 

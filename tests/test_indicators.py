@@ -15,7 +15,7 @@ import pytest
 from click.testing import Result
 from sqlalchemy.orm import Session
 
-from procurement import cases
+from procurement.cases import query as cases
 from tests.conftest import assert_ok
 from tests.helpers import case_data
 
@@ -422,7 +422,7 @@ def test_quartiles_are_those_of_statistics_quantiles(n: int) -> None:
 
     import numpy as np
 
-    from procurement.indicators import quantile_summary
+    from procurement.analysis.indicators import quantile_summary
 
     rng = random.Random(n)
     for values in (

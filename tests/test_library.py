@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from procurement import cases
-from procurement.errors import NotFound, ValidationError
-from procurement.models import AuditEvent, Case
+from procurement.cases import query as cases
+from procurement.core.errors import NotFound, ValidationError
+from procurement.storage.models import AuditEvent, Case
 from tests.helpers import case_data
 
 
@@ -183,7 +183,7 @@ def test_database_enforces_ranges(session: Session) -> None:
     """The database itself refuses out-of-range values written past the library."""
     from sqlalchemy.exc import IntegrityError
 
-    from procurement.models import Outcome
+    from procurement.storage.models import Outcome
 
     case = cases.add_case(session=session, data=case_data(), user="a")
     session.commit()

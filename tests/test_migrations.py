@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from procurement import cases, migrate
-from procurement.models import Case, City
+from procurement.cases import query as cases
+from procurement.storage import migrate
+from procurement.storage.models import Case, City
 from tests.helpers import case_data
 
 
@@ -55,7 +56,7 @@ def test_downgrade_one_step_keeps_cities_in_use(engine: Engine) -> None:
 def test_check_detects_drift(engine: Engine) -> None:
     import pytest
 
-    from procurement.errors import DatabaseError
+    from procurement.core.errors import DatabaseError
 
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE cities ADD COLUMN nickname VARCHAR(20)"))
@@ -66,7 +67,7 @@ def test_check_detects_drift(engine: Engine) -> None:
 def test_check_refuses_old_revision(engine: Engine) -> None:
     import pytest
 
-    from procurement.errors import DatabaseError
+    from procurement.core.errors import DatabaseError
 
     migrate.downgrade(engine, "0001")
     with pytest.raises(DatabaseError, match="run `procurement db upgrade`"):

@@ -14,10 +14,10 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from procurement import cases
-from procurement.models import AuditEvent, Case
-from procurement.ocds.importer import import_ocds
-from procurement.serialize import case_to_dict, case_values
+from procurement.cases import query as cases
+from procurement.cases.values import case_to_dict, case_values
+from procurement.exchange.ocds.importer import import_ocds
+from procurement.storage.models import AuditEvent, Case
 from tests.conftest import assert_ok
 
 DATA = Path(__file__).parent / "data" / "ocds"

@@ -8,15 +8,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import Result
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from sqlalchemy.orm import Session
 
-from procurement.cases import add_case, set_outcome, set_ppp
-from procurement.ocds.exporter import compiled_release
+from procurement.cases.query import add_case, set_outcome, set_ppp
+from procurement.exchange.ocds.exporter import compiled_release
 from tests.conftest import SHARED, assert_ok
 from tests.helpers import case_data
 
@@ -295,8 +294,8 @@ def test_demo_data_exports_valid_and_round_trips(tmp_path: Path, sqlite_template
     """Every case of the demo data set: valid OCDS 1.1 (PPP cases: OCDS for PPPs), and a
     round trip through an empty registry gives the same package. SQLite only: the demo
     load is the slow part and the OCDS code is the same on both backends."""
-    demo_data = pytest.importorskip("procurement.demo_data")
-    from procurement.db import make_engine
+    from procurement.demo import data as demo_data
+    from procurement.storage.engine import make_engine
     from tests.test_ocds_import import empty_registry, run_on
 
     source = empty_registry(tmp_path, sqlite_template, "demo.sqlite")

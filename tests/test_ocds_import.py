@@ -14,13 +14,13 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from procurement.cases import add_case, get_case, history, update_case
+from procurement.cases.query import add_case, get_case, history, update_case
 from procurement.cli import cli
-from procurement.importing import ImportSummary
-from procurement.models import Case
-from procurement.ocds.detect import looks_like_ocds, sniff_encoding
-from procurement.ocds.importer import _Reader, _Run, _Spill
-from procurement.ocds.merge import merge_releases
+from procurement.exchange.ocds.detect import looks_like_ocds, sniff_encoding
+from procurement.exchange.ocds.importer import _Reader, _Run, _Spill
+from procurement.exchange.ocds.merge import merge_releases
+from procurement.exchange.summary import ImportSummary
+from procurement.storage.models import Case
 from tests.conftest import assert_ok
 from tests.helpers import case_data
 
@@ -64,7 +64,7 @@ def test_round_trip_into_an_empty_registry(
     from tests.test_ocds_export import add_varied_cases, assert_valid_package
 
     source = empty_registry(tmp_path, sqlite_template, "source.sqlite")
-    from procurement.db import make_engine
+    from procurement.storage.engine import make_engine
 
     engine = make_engine(source)
     with Session(engine) as other:
@@ -138,7 +138,7 @@ def test_release_package_merged_by_ocid_with_city_map(
     assert [d.url for d in case.documents] == ["https://portal.example.org/notice/CF-2025-0042"]
 
     # re-export keeps the publisher's fields the registry does not model (but no contacts)
-    from procurement.ocds.exporter import compiled_release
+    from procurement.exchange.ocds.exporter import compiled_release
 
     release = compiled_release(case)
     assert release["id"] == "ocds-b5fd17-0a1b2c3d-award-1"
@@ -174,7 +174,7 @@ def test_record_package_with_local_words(session: Session, run: Callable[..., Re
         "services",
         None,
     )
-    from procurement.ocds.exporter import compiled_release
+    from procurement.exchange.ocds.exporter import compiled_release
 
     release = compiled_release(case)
     # exported OCDS stays valid: the local words travel in the extension, not in the codelists
@@ -254,7 +254,7 @@ def test_ocds_1_0_ppp_profile_and_latin1(session: Session, run: Callable[..., Re
         "change-in-law": "public",
         "construction": "private",
     }
-    from procurement.ocds.exporter import compiled_release
+    from procurement.exchange.ocds.exporter import compiled_release
 
     release = compiled_release(hospital)
     risks = {r["id"]: r for r in release["contracts"][0]["riskAllocation"]}
@@ -350,7 +350,7 @@ def test_newer_release_updates_with_an_audit_event(
     # a local edit, then the export uses the registry's values with a new release id
     update_case(session=session, reference=case.reference, data={"title": "New title"}, user="t")
     session.commit()
-    from procurement.ocds.exporter import compiled_release
+    from procurement.exchange.ocds.exporter import compiled_release
 
     release = compiled_release(get_case(session=session, reference=case.reference))
     assert release["tender"]["title"] == "New title"

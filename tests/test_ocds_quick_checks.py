@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from procurement.ocds.validate import _pointers, _quick, _sub_validator, value_valid
+from procurement.exchange.ocds.validate import _pointers, _quick, _sub_validator, value_valid
 
 SCHEMAS = ("1.1/release-schema.json", "ppp-profile/release-schema.json")
 SAMPLES: list[Any] = [

@@ -10,9 +10,9 @@ from click.testing import Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from procurement.cases import add_case, history, set_outcome
-from procurement.db import make_engine
-from procurement.models import Case
+from procurement.cases.query import add_case, history, set_outcome
+from procurement.storage.engine import make_engine
+from procurement.storage.models import Case
 from tests.conftest import assert_ok
 from tests.helpers import case_data
 from tests.test_ocds_import import closing, empty_registry, run_on
@@ -102,7 +102,7 @@ def test_best_practice_shared_between_registries(
     assert cases[riga_own.ocid].title == "Riga trams"
 
     # Helsinki updates its case and shares again: only the imported copy changes
-    from procurement.cases import update_case
+    from procurement.cases.query import update_case
 
     with Session(engine) as hel:
         update_case(

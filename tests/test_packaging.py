@@ -36,7 +36,7 @@ def test_wheel_installed_in_new_environment_runs_init_from_elsewhere(tmp_path: P
     assert any(n.startswith("procurement/_migrations/versions/0001") for n in names)
     assert "procurement/data/cpv-2008-en.csv" in names
     assert "procurement/_reports/templates/report.html" in names
-    assert "procurement/ocds/schemas/1.1/release-package-schema.json" in names
+    assert "procurement/exchange/ocds/schemas/1.1/release-package-schema.json" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

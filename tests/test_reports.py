@@ -13,8 +13,8 @@ import pytest
 from click.testing import Result
 from sqlalchemy.orm import Session
 
-from procurement import cases
-from procurement.provenance import DEMO_PUBLISHER
+from procurement.cases import query as cases
+from procurement.cases.fields import DEMO_PUBLISHER
 from procurement.reporting import charts, templates_dir
 from procurement.reporting.render import html_environment, markdown_environment
 from tests.conftest import assert_ok
@@ -222,7 +222,7 @@ def test_every_template_renders() -> None:
 
 
 def test_charts_are_deterministic_svg_with_text() -> None:
-    from procurement.indicators import INDICATOR_BY_NAME, GroupResult, Stat
+    from procurement.analysis.indicators import INDICATOR_BY_NAME, GroupResult, Stat
 
     ind = INDICATOR_BY_NAME["single_bid_rate"]
     groups = [

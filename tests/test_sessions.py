@@ -9,7 +9,7 @@ from collections.abc import Callable
 from click.testing import Result
 from sqlalchemy import text
 
-from procurement.db import make_engine
+from procurement.storage.engine import make_engine
 from tests.conftest import assert_ok
 
 
@@ -77,7 +77,7 @@ def test_a_read_session_sees_one_state_of_the_registry(
     between two of them (PostgreSQL: REPEATABLE READ; SQLite: one read transaction)."""
     from sqlalchemy.orm import Session
 
-    from procurement.db import read_only
+    from procurement.storage.engine import read_only
 
     add(run, "Before")
     engine = make_engine(db_url)
@@ -100,7 +100,7 @@ def test_a_read_alongside_sees_the_sessions_data(db_url: str, run: Callable[...,
     statement falls back to the report's own connection)."""
     from sqlalchemy.orm import Session
 
-    from procurement.db import read_alongside, read_only
+    from procurement.storage.engine import read_alongside, read_only
 
     add(run, "Before")
     engine = make_engine(db_url)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from procurement.tabular import COLUMNS
+from procurement.exchange.tabular import COLUMNS
 from tests.conftest import assert_ok
 
 Run = Callable[..., Result]

@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
 from procurement.cli import cli
-from procurement.tabular import COLUMNS, import_cases, neutralise, restore
+from procurement.exchange.tabular import COLUMNS, import_cases, neutralise, restore
 from tests.conftest import assert_ok
 
 Run = Callable[..., Result]

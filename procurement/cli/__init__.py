@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from procurement.cli.context import AppContext
-from procurement.errors import ProcurementError
+from procurement.core.errors import ProcurementError
 
 # command name -> (module, attribute, one-line help shown in `procurement --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from procurement.cases.fields import FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Field
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.fieldopts import collect, field_options, interactive
 from procurement.cli.filters import case_filter_options
 from procurement.cli.output import dumps, emit, format_option, is_terminal
 from procurement.cli.output import text as cell
-from procurement.errors import BadInput, ProcurementError, ValidationError
-from procurement.vocabulary import FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Field
+from procurement.core.errors import BadInput, ProcurementError, ValidationError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
-    from procurement.cases import CaseFilter
-    from procurement.models import Case
+    from procurement.cases.query import CaseFilter
+    from procurement.storage.models import Case
 
 GROUP_TITLES = {"case": "Case", "ppp": "PPP details", "outcome": "Outcome"}
 LIST_COLUMNS = ["reference", "city", "year", "status", "procedure", "title", "value", "ppp_model"]
@@ -44,7 +44,7 @@ def case() -> None:
 
 
 def _cities(app: AppContext) -> dict[str, str]:
-    from procurement.cities import list_cities
+    from procurement.cases.cities import list_cities
 
     with app.read_session() as session:
         return {
@@ -100,13 +100,13 @@ def add(
         --innovation-approach market-dialogue --estimated-value 1200000 --currency EUR
       procurement case add --from case.yaml --status awarded
     """
-    from procurement.bulk import add_new_case
+    from procurement.cases.store import add_new_case
 
     raw: dict[str, Any] = {}
     if from_file:
         from pathlib import Path
 
-        from procurement.editing import read_case_file  # YAML: loaded only for --from
+        from procurement.cli.editor import read_case_file  # YAML: loaded only for --from
 
         raw = read_case_file(Path(from_file))
     raw.update(collect(FIELDS, params))
@@ -114,7 +114,7 @@ def add(
     raw = {k: v for k, v in raw.items() if v not in (None, "", [], {})}
     prompted = interactive(no_input)
     if prompted:
-        from procurement.prompting import complete_case
+        from procurement.cli.prompts import complete_case
 
         answers = complete_case(raw, cities=_cities(app))
         if answers is None:
@@ -131,7 +131,7 @@ def add(
     except ProcurementError as exc:
         if not prompted:
             raise
-        from procurement.serialize import jsonable
+        from procurement.cases.values import jsonable
 
         kept = _keep(dumps(jsonable(raw)), "new", ".json")
         raise type(exc)(
@@ -172,8 +172,8 @@ def edit(app: AppContext, reference: str, assignments: tuple[str, ...]) -> None:
       procurement case edit HEL-2025-001 --set innovation_approaches="market-dialogue;ppi"
       EDITOR=nano procurement case edit HEL-2025-001
     """
-    from procurement.cases import update_case
-    from procurement.editing import parse_assignments
+    from procurement.cases.query import update_case
+    from procurement.cli.editor import parse_assignments
 
     if assignments:
         data = parse_assignments(assignments)
@@ -217,15 +217,15 @@ def _run_editor(text: str, reference: str) -> str | None:
 
 
 def _edit_in_editor(app: AppContext, reference: str) -> None:
-    from procurement.cases import get_case, update_case
-    from procurement.editing import (
+    from procurement.cases.query import get_case, update_case
+    from procurement.cases.values import case_values
+    from procurement.cli.editor import (
         case_document,
         changed_keys,
         is_empty,
         parse_document,
         with_errors,
     )
-    from procurement.serialize import case_values
 
     with app.read_session() as session:
         found = get_case(session=session, reference=reference)
@@ -266,7 +266,7 @@ def _edit_in_editor(app: AppContext, reference: str) -> None:
 
 def _display(field: Field, value: Any, values: Mapping[str, Any]) -> str:
     """A value as a person reads it: codes with labels, amounts with currency."""
-    from procurement.serialize import cell_text
+    from procurement.cases.values import cell_text
 
     if value in (None, [], {}, ""):
         return ""
@@ -280,7 +280,7 @@ def _display(field: Field, value: Any, values: Mapping[str, Any]) -> str:
     if field.kind == "money":
         return f"{value:,.2f} {values.get('currency') or ''}".rstrip()
     if field.kind == "cpv":
-        from procurement.cpv import label
+        from procurement.core.cpv import label
 
         return f"{value} {label(str(value)) or ''}".rstrip()
     if field.kind == "percent":
@@ -304,7 +304,7 @@ def _display(field: Field, value: Any, values: Mapping[str, Any]) -> str:
 
 
 def _sections(found: Case, include_contacts: bool) -> list[tuple[str, list[tuple[str, str]]]]:
-    from procurement.serialize import case_values
+    from procurement.cases.values import case_values
 
     values = case_values(found)
     sections: list[tuple[str, list[tuple[str, str]]]] = []
@@ -374,8 +374,8 @@ def show(app: AppContext, reference: str, fmt: str, contacts: bool | None) -> No
       procurement case show HEL-2025-001 --format json > case.json
       procurement case show HEL-2025-001 --format ocds
     """
-    from procurement.cases import get_case
-    from procurement.serialize import case_to_dict
+    from procurement.cases.query import get_case
+    from procurement.cases.values import case_to_dict
 
     with app.read_session() as session:
         found = get_case(session=session, reference=reference, include_removed=True)
@@ -383,7 +383,7 @@ def show(app: AppContext, reference: str, fmt: str, contacts: bool | None) -> No
             click.echo(dumps(case_to_dict(found, include_contacts=contacts is not False)))
         elif fmt == "ocds":
             try:
-                exporter = importlib.import_module("procurement.ocds.exporter")
+                exporter = importlib.import_module("procurement.exchange.ocds.exporter")
             except ImportError:
                 raise ProcurementError(
                     "OCDS output is not available in this installation; use --format json"
@@ -432,8 +432,8 @@ def list_(
     """
     import dataclasses
 
-    from procurement.cases import count_cases, list_cases
-    from procurement.serialize import case_to_dict, case_values, cell_text
+    from procurement.cases.query import count_cases, list_cases
+    from procurement.cases.values import case_to_dict, case_values, cell_text
 
     if include_removed:
         flt = dataclasses.replace(flt, include_removed=True)
@@ -469,7 +469,7 @@ def _change_text(action: str, changes: Mapping[str, Any]) -> str:
     if action in ("create", "import"):
         return f"{len(changes)} fields set"
 
-    from procurement.serialize import cell_text
+    from procurement.cases.values import cell_text
 
     def short(name: str, value: Any) -> str:
         if value is None:
@@ -496,8 +496,8 @@ def history(app: AppContext, reference: str, fmt: str) -> None:
       procurement case history HEL-2025-001
       procurement case history HEL-2025-001 --format json
     """
-    from procurement.cases import history as trail
-    from procurement.serialize import jsonable
+    from procurement.cases.query import history as trail
+    from procurement.cases.values import jsonable
 
     with app.read_session() as session:
         events = [
@@ -540,7 +540,7 @@ def remove(app: AppContext, reference: str, undo: bool, yes: bool) -> None:
       procurement case remove HEL-2025-001
       procurement case remove HEL-2025-001 --undo
     """
-    from procurement.cases import get_case, remove_case
+    from procurement.cases.query import get_case, remove_case
 
     if not undo and not yes and interactive():
         with app.read_session() as session:

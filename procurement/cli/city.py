@@ -12,7 +12,7 @@ from procurement.cli.output import emit, format_option
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from procurement.models import City
+    from procurement.storage.models import City
 
 
 @click.group()
@@ -36,7 +36,7 @@ def list_(app: AppContext, fmt: str) -> None:
     Example:
       procurement city list --format json
     """
-    from procurement.cities import city_to_dict, list_cities
+    from procurement.cases.cities import city_to_dict, list_cities
 
     with app.read_session() as session:
         rows = [city_to_dict(c) for c in list_cities(session=session)]
@@ -76,7 +76,7 @@ def add(
     Example:
       procurement city add GDN --name Gdansk --local-name Gdańsk --country PL --currency PLN
     """
-    from procurement.cities import add_city
+    from procurement.cases.cities import add_city
 
     def work(session: Session) -> City:
         return add_city(

@@ -24,25 +24,25 @@ class AppContext:
 
     @property
     def url(self) -> str:
-        from procurement.db import default_database_url
+        from procurement.storage.engine import default_database_url
 
         return self.database or default_database_url()
 
     @property
     def masked_url(self) -> str:
-        from procurement.db import mask
+        from procurement.storage.engine import mask
 
         return mask(self.url)
 
     @property
     def username(self) -> str:
-        from procurement.db import configured_user
+        from procurement.storage.engine import configured_user
 
         return self.user or configured_user()
 
     def engine(self) -> Engine:
         if self._engine is None:
-            from procurement.db import check_connection, make_engine
+            from procurement.storage.engine import check_connection, make_engine
 
             engine = make_engine(self.url)
             check_connection(engine, self.url)
@@ -57,7 +57,7 @@ class AppContext:
         data). On SQLite it does not take the write lock, so it neither waits for nor blocks
         officers who are writing.
         """
-        from procurement.db import read_only
+        from procurement.storage.engine import read_only
 
         with self._transaction(read_only(self.engine())) as session:
             yield session
@@ -69,7 +69,7 @@ class AppContext:
         A block cannot be run again, so a busy database is reported (one line, nothing
         saved) rather than retried: commands that write use :meth:`run_in_transaction`.
         A change refused by the database's permissions becomes
-        :class:`~procurement.errors.PermissionDenied`.
+        :class:`~procurement.core.errors.PermissionDenied`.
         """
         with self._transaction(self.engine()) as session:
             yield session
@@ -99,7 +99,7 @@ class AppContext:
             case = app.run_in_transaction(work)
             click.echo(f"Added {case.reference}.")
         """
-        from procurement.db import run_in_transaction
+        from procurement.storage.engine import run_in_transaction
 
         engine = self.engine()
         return self._translated(lambda: run_in_transaction(engine=engine, fn=fn, attempts=attempts))
@@ -107,7 +107,7 @@ class AppContext:
     def run_in_connection(self, fn: Callable[[Connection], T], *, attempts: int | None = None) -> T:
         """:meth:`run_in_transaction` for work written with SQLAlchemy Core (``fn(connection)``):
         no ORM is loaded, so the command starts faster (``case add``)."""
-        from procurement.db import run_in_connection
+        from procurement.storage.engine import run_in_connection
 
         engine = self.engine()
         return self._translated(lambda: run_in_connection(engine=engine, fn=fn, attempts=attempts))
@@ -123,8 +123,8 @@ class AppContext:
 
     def _translate(self, exc: Exception) -> Exception | None:
         """A one-line domain error for a busy database or a refused change, else None."""
-        from procurement import permissions, retry
-        from procurement.errors import DatabaseError, ProcurementError
+        from procurement.core.errors import DatabaseError, ProcurementError
+        from procurement.storage import permissions, retry
 
         if isinstance(exc, ProcurementError) or self._engine is None:
             return None

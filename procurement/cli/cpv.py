@@ -28,7 +28,7 @@ def search(words: tuple[str, ...], limit: int, fmt: str) -> None:
     Example:
       procurement cpv search street lighting
     """
-    from procurement.cpv import search as find
+    from procurement.core.cpv import search as find
 
     rows = [{"code": c, "label": label} for c, label in find(" ".join(words), limit)]
     if not rows and fmt == "table":

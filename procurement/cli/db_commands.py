@@ -24,8 +24,8 @@ def init(app: AppContext) -> None:
     """
     from sqlalchemy import func, select
 
-    from procurement import migrate
-    from procurement.models import City
+    from procurement.storage import migrate
+    from procurement.storage.models import City
 
     engine = app.engine()
     before = migrate.current_revision(engine)
@@ -58,7 +58,7 @@ def upgrade(app: AppContext, revision: str) -> None:
     Example:
       procurement db upgrade
     """
-    from procurement import migrate
+    from procurement.storage import migrate
 
     migrate.upgrade(app.engine(), revision)
     click.echo(f"Database at schema {migrate.current_revision(app.engine())}.")
@@ -75,7 +75,7 @@ def downgrade(app: AppContext, revision: str, yes: bool) -> None:
     Example:
       procurement db downgrade 0001 --yes
     """
-    from procurement import migrate
+    from procurement.storage import migrate
 
     if not yes:
         click.confirm(f"Downgrade {app.masked_url} to {revision}?", abort=True)
@@ -92,7 +92,7 @@ def current(app: AppContext) -> None:
     Example:
       procurement db current
     """
-    from procurement import migrate
+    from procurement.storage import migrate
 
     rev = migrate.current_revision(app.engine())
     head = migrate.head_revision()
@@ -109,7 +109,7 @@ def check(app: AppContext) -> None:
     Example:
       procurement db check
     """
-    from procurement import migrate
+    from procurement.storage import migrate
 
     migrate.check(app.engine())
     click.echo("No drift: the database schema matches the data model.")
@@ -130,7 +130,7 @@ def backup(app: AppContext, file: Path) -> None:
       procurement db backup registry-2026-11-28.sqlite
       procurement --database postgresql://admin@db.example.org/registry db backup registry.dump
     """
-    from procurement.backup import backup as backup_registry
+    from procurement.storage.backup import backup as backup_registry
 
     size = backup_registry(engine=app.engine(), target=file)
     click.echo(f"Backup written: {file} ({size:,} bytes).")
@@ -152,8 +152,8 @@ def restore(app: AppContext, file: Path, force: bool) -> None:
       procurement --database sqlite:///restored.sqlite db restore registry-backup.sqlite
       procurement --database postgresql://admin@db.example.org/new_registry db restore reg.dump
     """
-    from procurement import migrate
-    from procurement.backup import restore as restore_registry
+    from procurement.storage import migrate
+    from procurement.storage.backup import restore as restore_registry
 
     done = restore_registry(engine=app.engine(), source=file, force=force)
     head = migrate.head_revision()
@@ -207,8 +207,8 @@ def grant(
     """
     import os
 
-    from procurement import permissions
-    from procurement.errors import BadInput
+    from procurement.core.errors import BadInput
+    from procurement.storage import permissions
 
     if analyst == (city is not None):
         raise BadInput("give either --city CODE (an officer) or --analyst (read-only)")
@@ -241,7 +241,7 @@ def revoke(app: AppContext, role: str) -> None:
     Example:
       procurement db revoke --role hel_officers
     """
-    from procurement import permissions
+    from procurement.storage import permissions
 
     permissions.revoke(engine=app.engine(), role=role)
     click.echo(f"Role {role} has no access to the registry any more.")

@@ -30,7 +30,7 @@ def demo(app: AppContext, output_dir: Path, seed: int) -> None:
       procurement --database sqlite:///demo.sqlite init
       procurement --database sqlite:///demo.sqlite demo --output-dir reports/out
     """
-    from procurement.reporting.demo import load_demo_data, write_demo_reports
+    from procurement.demo.run import load_demo_data, write_demo_reports
 
     count, loaded = app.run_in_transaction(
         lambda session: load_demo_data(session=session, user=app.username, seed=seed)

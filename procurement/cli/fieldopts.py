@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import click
 from click.shell_completion import CompletionItem
 
-from procurement import codelists as cl
-from procurement.vocabulary import Field, field_comment
+from procurement.cases.fields import Field, field_comment
+from procurement.core import codelists as cl
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -162,7 +162,7 @@ def merge_keyed(raw: dict[str, Any], current: Mapping[str, Any], *, clear: set[s
     Values that do not parse are left as given, for the validation layer to report.
     A field named in ``clear`` starts from nothing instead of the stored values.
     """
-    from procurement.validation import PARSERS, Invalid
+    from procurement.cases.validate import PARSERS, Invalid
 
     for name in ("risks", "kpis"):
         if name not in raw and name not in clear:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from procurement import codelists as cl
+from procurement.core import codelists as cl
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,7 +70,7 @@ def case_filter_options(func: F) -> F:
         search: str | None,
         **kwargs: Any,
     ) -> Any:
-        from procurement.cases import CaseFilter
+        from procurement.cases.query import CaseFilter
 
         kwargs["flt"] = CaseFilter(
             city=[c.upper() for c in city],

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from procurement.cases.fields import FIELD_BY_NAME, OUTCOME_FIELDS
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.fieldopts import collect, field_options, merge_keyed
-from procurement.errors import BadInput
-from procurement.vocabulary import FIELD_BY_NAME, OUTCOME_FIELDS
+from procurement.core.errors import BadInput
 
 FIELDS = (
     FIELD_BY_NAME["status"],
@@ -56,8 +56,8 @@ def set_(app: AppContext, /, reference: str, clear_kpis: bool, **params: Any) ->
         --kpi co2-reduction=120:t/yr:0:100 --kpi energy-saved=300:MWh/yr \\
         --best-practice --best-practice-rationale "First outcome-based bus contract."
     """
-    from procurement.cases import get_case, set_outcome
-    from procurement.serialize import case_values
+    from procurement.cases.query import get_case, set_outcome
+    from procurement.cases.values import case_values
 
     raw = collect(FIELDS, params)
     if not raw and not clear_kpis:

@@ -49,7 +49,9 @@ def emit(
         import csv
         import io
 
-        from procurement.tabular.columns import neutralise  # no formula runs in a spreadsheet
+        from procurement.exchange.tabular.columns import (
+            neutralise,  # no formula runs in a spreadsheet
+        )
 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

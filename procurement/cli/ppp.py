@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from procurement.cases.fields import PPP_FIELDS
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.fieldopts import collect, field_options, merge_keyed
-from procurement.errors import BadInput
-from procurement.vocabulary import PPP_FIELDS
+from procurement.core.errors import BadInput
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -50,8 +50,8 @@ def set_(app: AppContext, /, reference: str, clear_risks: bool, **params: Any) -
         --vfm-percent 7.5 --financial-close 2025-09-30 --ppp-status active \\
         --risk construction=private --risk demand=shared
     """
-    from procurement.cases import get_case, set_ppp
-    from procurement.serialize import case_values
+    from procurement.cases.query import get_case, set_ppp
+    from procurement.cases.values import case_values
 
     raw = collect(PPP_FIELDS, params)
     if not raw and not clear_risks:

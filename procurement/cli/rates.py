@@ -37,7 +37,7 @@ def import_(app: AppContext, file: Path) -> None:
     Example:
       procurement rates import my-rates.csv
     """
-    from procurement.fx import import_rates
+    from procurement.analysis.fx import import_rates
 
     added, replaced = app.run_in_transaction(
         lambda session: import_rates(session=session, path=file)
@@ -56,7 +56,7 @@ def list_(app: AppContext, currency: str | None, fmt: str) -> None:
     Example:
       procurement rates list --currency RUB --format csv
     """
-    from procurement.fx import list_rates
+    from procurement.analysis.fx import list_rates
 
     with app.read_session() as session:
         rows = list_rates(session=session, currency=currency)

@@ -12,7 +12,7 @@ from procurement.cli.context import AppContext, pass_app
 from procurement.cli.filters import case_filter_options
 
 if TYPE_CHECKING:
-    from procurement.cases import CaseFilter
+    from procurement.cases.query import CaseFilter
     from procurement.reporting.model import Report
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,6 +1,7 @@
 """``procurement import``, ``export`` and ``template``: cases in and out of the registry.
 
-CSV, XLSX and JSON go through :mod:`procurement.tabular`; OCDS through :mod:`procurement.ocds`.
+CSV, XLSX and JSON go through :mod:`procurement.exchange.tabular`; OCDS through
+:mod:`procurement.exchange.ocds`.
 Files are written whole or not at all (to ``FILE.partial``, renamed when complete).
 """
 
@@ -17,12 +18,12 @@ import click
 
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.filters import case_filter_options
-from procurement.errors import BadInput
+from procurement.core.errors import BadInput
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from procurement.importing import ImportSummary
+    from procurement.exchange.summary import ImportSummary
 
 IMPORT_FORMATS = ("auto", "csv", "xlsx", "json", "ocds")
 EXPORT_FORMATS = ("ocds", "csv", "xlsx", "json")
@@ -37,11 +38,11 @@ def detect_format(path: Path) -> str:
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
     if suffix in (".json", ".jsonl", ".ndjson") or suffix == "":
-        from procurement.tabular import looks_like_case_json
+        from procurement.exchange.tabular import looks_like_case_json
 
         if looks_like_case_json(path):  # the registry's own JSON form: a list of cases
             return "json"
-        from procurement.ocds.detect import looks_like_ocds
+        from procurement.exchange.ocds.detect import looks_like_ocds
 
         return "ocds" if looks_like_ocds(path) else "json"
     raise BadInput(
@@ -141,7 +142,7 @@ def import_(
     """
     kind = detect_format(file) if fmt == "auto" else fmt
     if kind == "ocds":
-        from procurement.ocds.importer import import_ocds
+        from procurement.exchange.ocds.importer import import_ocds
 
         def work(session: Session) -> ImportSummary:
             return import_ocds(
@@ -154,7 +155,7 @@ def import_(
                 dry_run=dry_run,
             )
     else:
-        from procurement.tabular import import_cases
+        from procurement.exchange.tabular import import_cases
 
         def work(session: Session) -> ImportSummary:
             with ProgressBar("Checking" if dry_run else "Importing") as bar:
@@ -226,7 +227,7 @@ def export(
       procurement export --format csv --city HEL -o helsinki.csv
       procurement export --best-practice --format ocds -o best-practice.json
     """
-    from procurement.cases import CaseFilter
+    from procurement.cases.query import CaseFilter
 
     assert isinstance(flt, CaseFilter)
     if best_practice:
@@ -235,7 +236,7 @@ def export(
         raise BadInput("XLSX needs a file: add --output cases.xlsx")
     with app.read_session() as session:
         if fmt == "ocds":
-            from procurement.ocds.exporter import export_ocds
+            from procurement.exchange.ocds.exporter import export_ocds
 
             def write_ocds(target: Path | None) -> int:
                 return export_ocds(
@@ -249,7 +250,7 @@ def export(
 
             count = _write(output, write_ocds)
         else:
-            from procurement.tabular import export_cases
+            from procurement.exchange.tabular import export_cases
 
             def write_table(target: Path | None) -> int:
                 with ProgressBar("Exporting") as bar:
@@ -292,8 +293,8 @@ def template(app: AppContext, file: Path) -> None:
     Example:
       procurement template cases.xlsx
     """
-    from procurement.cities import list_cities
-    from procurement.tabular import write_template
+    from procurement.cases.cities import list_cities
+    from procurement.exchange.tabular import write_template
 
     suffix = file.suffix.lower()
     if suffix not in (".xlsx", ".csv"):

@@ -12,11 +12,8 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from procurement import codelists as cl
-from procurement.cases import CaseFilter, apply_filter, get_case, list_cases
-from procurement.errors import BadInput
-from procurement.fx import RateBook
-from procurement.indicators import (
+from procurement.analysis.fx import RateBook
+from procurement.analysis.indicators import (
     CALCULATED,
     COMPARE_BY,
     DEFAULT_MIN_N,
@@ -31,8 +28,11 @@ from procurement.indicators import (
     kpi_attainment_subquery,
     value_expressions,
 )
-from procurement.models import Case, Outcome, PppDetails, RiskAllocationRow
-from procurement.provenance import DEMO_PUBLISHER
+from procurement.cases.fields import DEMO_PUBLISHER
+from procurement.cases.query import CaseFilter, apply_filter, get_case, list_cases
+from procurement.cases.values import case_to_dict, case_values
+from procurement.core import codelists as cl
+from procurement.core.errors import BadInput
 from procurement.reporting import charts
 from procurement.reporting.formatting import eur, label, money, percent
 from procurement.reporting.model import (
@@ -44,7 +44,7 @@ from procurement.reporting.model import (
     Section,
     Table,
 )
-from procurement.serialize import case_to_dict, case_values
+from procurement.storage.models import Case, Outcome, PppDetails, RiskAllocationRow
 
 DEMO_NOTE = (
     "Fictional illustrative data: {n} of the {total} cases in this report come from the demo "

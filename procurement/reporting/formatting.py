@@ -6,8 +6,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from procurement import codelists as cl
-from procurement.indicators import INSUFFICIENT, Indicator, Stat
+from procurement.analysis.indicators import INSUFFICIENT, Indicator, Stat
+from procurement.core import codelists as cl
 
 INSUFFICIENT_TEXT = "insufficient data"
 

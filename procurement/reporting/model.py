@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from procurement.indicators import INDICATOR_BY_NAME, GroupResult, Indicator
+from procurement.analysis.indicators import INDICATOR_BY_NAME, GroupResult, Indicator
 
 
 @dataclass

@@ -21,8 +21,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from procurement.errors import BadInput, ProcurementError
-from procurement.indicators import INDICATOR_BY_NAME, GroupResult
+from procurement.analysis.indicators import INDICATOR_BY_NAME, GroupResult
+from procurement.core.errors import BadInput, ProcurementError
 from procurement.reporting import formatting
 from procurement.reporting.model import CasePage, Chart, IndicatorTable, Report, Table
 

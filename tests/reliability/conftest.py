@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from procurement.db import make_engine
+from procurement.storage.engine import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_CODE = "import sys; from procurement.cli import main; sys.argv[0] = 'procurement'; main()"
@@ -48,9 +48,9 @@ def snapshot(db_url: str) -> dict[str, Any]:
     """What a user would compare: the city list and every case's JSON form (with contacts)."""
     from sqlalchemy.orm import Session
 
-    from procurement.cases import CaseFilter, list_cases
-    from procurement.cities import city_to_dict, list_cities
-    from procurement.serialize import case_to_dict
+    from procurement.cases.cities import city_to_dict, list_cities
+    from procurement.cases.query import CaseFilter, list_cases
+    from procurement.cases.values import case_to_dict
 
     engine = make_engine(db_url)
     try:

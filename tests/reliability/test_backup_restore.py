@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from procurement import migrate
 from procurement.cli import cli
+from procurement.storage import migrate
 from tests.conftest import assert_ok
 from tests.reliability.conftest import ROOT, snapshot, subprocess_env
 from tests.reliability.filled import fill

@@ -20,9 +20,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from procurement import retry
-from procurement.db import make_engine, run_in_transaction
-from procurement.errors import DatabaseError
+from procurement.core.errors import DatabaseError
+from procurement.storage import retry
+from procurement.storage.engine import make_engine, run_in_transaction
 from tests.conftest import assert_ok
 from tests.reliability.conftest import ROOT, count_rows, subprocess_env
 

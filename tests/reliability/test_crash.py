@@ -16,7 +16,7 @@ from pathlib import Path
 from click.testing import Result
 from sqlalchemy import text
 
-from procurement.db import make_engine
+from procurement.storage.engine import make_engine
 from tests.conftest import assert_ok
 from tests.reliability.conftest import CLI_CODE, ROOT, count_rows, snapshot, subprocess_env
 

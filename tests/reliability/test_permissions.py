@@ -16,9 +16,9 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from procurement import cases
+from procurement.cases import query as cases
 from procurement.cli import cli
-from procurement.db import make_engine
+from procurement.storage.engine import make_engine
 from tests.conftest import assert_ok
 from tests.helpers import case_data
 from tests.reliability.conftest import RoleFactory

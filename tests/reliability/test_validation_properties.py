@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from procurement.errors import ValidationError
-from procurement.validation import validate
-from procurement.vocabulary import FIELDS
+from procurement.cases.fields import FIELDS
+from procurement.cases.validate import validate
+from procurement.core.errors import ValidationError
 
 CITIES = {"HEL", "RIX", "TLL"}
 NAMES = [f.name for f in FIELDS]

@@ -58,8 +58,8 @@ def bulk_add(db_url: str, count: int) -> None:
     """Add ``count`` cases in ONE transaction (like an import), saying when it started."""
     from sqlalchemy.orm import Session
 
-    from procurement import cases
-    from procurement.db import make_engine
+    from procurement.cases import query as cases
+    from procurement.storage.engine import make_engine
     from tests.helpers import case_data
 
     engine = make_engine(db_url)

@@ -1,0 +1,484 @@
+"""The one validation layer.
+
+Every input path (flags, prompts, editor, CSV, XLSX, JSON, OCDS) hands a mapping of
+vocabulary keys to raw values (strings from a terminal or a spreadsheet, or typed values
+from JSON) to :func:`validate`. It returns clean Python values or raises one
+:class:`ValidationError` listing every problem, each naming its field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Collection, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from procurement.cases.fields import FIELD_BY_NAME, FIELDS, PPP_FIELDS, Field
+from procurement.core import codelists as cl
+from procurement.core import cpv as cpv_vocabulary
+from procurement.core.errors import FieldError, ValidationError
+
+MAX_TEXT = 500
+MAX_LONGTEXT = 20_000
+MAX_MONEY = Decimal("1e15")
+MAX_LIST = 100
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+KPI_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+MONEY_FIELDS = tuple(f.name for f in FIELDS if f.kind == "money")
+TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "kyllä", "tak", "да"}
+FALSE_WORDS = {"no", "n", "false", "0", "nein", "nej", "ei", "nie", "нет"}
+
+
+class Invalid(ValueError):
+    """A single value is wrong; the message says what is expected."""
+
+
+def is_blank(value: Any) -> bool:
+    """No value: None, or text of spaces only (a cell, a flag or a key left empty)."""
+    if value.__class__ is str:  # the usual case, tested first
+        return not value or value.isspace()
+    return value is None or (isinstance(value, str) and not value.strip())  # a str subclass
+
+
+def is_empty(value: Any) -> bool:
+    """:func:`is_blank`, or an empty list or mapping."""
+    return is_blank(value) or (isinstance(value, list | dict) and not value)
+
+
+def parse_text(value: Any, limit: int = MAX_TEXT) -> str:
+    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
+        raise Invalid("expected text")
+    text = str(value).replace("\r\n", "\n").strip()
+    if "\x00" in text:
+        raise Invalid("contains a NUL character")
+    if len(text) > limit:
+        raise Invalid(f"is {len(text)} characters long; at most {limit} are allowed")
+    return text
+
+
+def parse_date(value: Any) -> dt.date:
+    if value.__class__ is str and len(value) == 10 and value[4] == "-":
+        try:
+            return dt.date.fromisoformat(value)  # YYYY-MM-DD, the usual case
+        except ValueError:
+            pass  # reported below
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10] if len(text) > 10 and "T" in text else text)
+    except ValueError:
+        raise Invalid(f"'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31") from None
+
+
+def parse_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise Invalid("expected a number")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    else:
+        text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
+        # a lone comma is a decimal comma (1 250,50); otherwise commas group thousands
+        text = text.replace(",", "." if "." not in text else "")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise Invalid(f"'{value}' is not a number") from None
+    if not number.is_finite():
+        raise Invalid(f"'{value}' is not a finite number")
+    return number
+
+
+def parse_money(value: Any) -> Decimal:
+    number = parse_decimal(value)
+    if number < 0:
+        raise Invalid(f"{number} is negative; amounts must be 0 or more")
+    if number >= MAX_MONEY:
+        raise Invalid(f"{number} is implausibly large (limit {MAX_MONEY:,.0f})")
+    return number.quantize(Decimal("0.01"))
+
+
+def parse_integer(value: Any, low: int = 0, high: int = 1_000_000) -> int:
+    if isinstance(value, bool):
+        raise Invalid("expected a whole number")
+    if value.__class__ is str and value.isascii() and value.isdigit():
+        result = int(value)  # plain digits, the usual case
+    else:
+        number = parse_decimal(value)
+        if number != number.to_integral_value():
+            raise Invalid(f"'{value}' is not a whole number")
+        result = int(number)
+    if not low <= result <= high:
+        raise Invalid(f"{result} is out of range; expected {low} to {high}")
+    return result
+
+
+def parse_percent(value: Any, low: int = 0) -> Decimal:
+    text = str(value).strip().rstrip("%") if isinstance(value, str) else value
+    number = parse_decimal(text)
+    if not Decimal(low) <= number <= 100:
+        raise Invalid(f"{number} is out of range; expected a percentage from {low} to 100")
+    return number.quantize(Decimal("0.01"))
+
+
+def parse_boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise Invalid(f"'{value}' is not yes or no")
+
+
+def parse_code(value: Any, codelist: type[cl.Codelist]) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"expected one of: {', '.join(codelist.values())}")
+    if codelist.is_code(value):
+        return value
+    try:
+        return str(codelist.parse(value).value)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def parse_codes(value: Any, codelist: type[cl.Codelist]) -> list[str]:
+    items = re.split(r"[;,\n]", value) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise Invalid("expected a list of codes")
+    result: list[str] = []
+    for item in items:
+        if is_blank(item):
+            continue
+        code = parse_code(str(item).strip() if not isinstance(item, str) else item, codelist)
+        if code not in result:
+            result.append(code)
+    return sorted(result)
+
+
+def parse_cpv(value: Any) -> str:
+    text = str(value).strip()
+    vocabulary = cpv_vocabulary.vocabulary()
+    if text in vocabulary:
+        return text
+    if re.fullmatch(r"\d{8}", text):
+        for code in (f"{text}-{d}" for d in range(10)):
+            if code in vocabulary:
+                return code
+    raise Invalid(
+        f"'{text}' is not a code of the CPV 2008 vocabulary; "
+        "use NNNNNNNN-N, e.g. 34144900-7 (search labels with `procurement cpv search WORDS`)"
+    )
+
+
+def parse_currency(value: Any) -> str:
+    text = str(value).strip().upper()
+    if text not in cl.CURRENCIES:
+        raise Invalid(
+            f"'{value}' is not a supported currency; use one of {', '.join(cl.CURRENCIES)}"
+        )
+    return text
+
+
+def parse_country(value: Any) -> str:
+    text = str(value).strip().upper()
+    if not COUNTRY.match(text):
+        raise Invalid(f"'{value}' is not an ISO 3166 two-letter country code, e.g. FI")
+    return text
+
+
+def parse_email(value: Any) -> str:
+    text = parse_text(value, 320)
+    if not EMAIL.match(text):
+        raise Invalid(f"'{text}' is not an e-mail address")
+    return text
+
+
+def parse_rating(value: Any) -> int:
+    try:
+        rating = parse_integer(value, 1, 5)
+    except Invalid:
+        raise Invalid(f"'{value}' is not a rating; give a whole number from 1 to 5") from None
+    return rating
+
+
+def parse_risks(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        pairs: list[tuple[Any, Any]] = []
+        for part in re.split(r"[;\n]", value):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise Invalid(f"'{part.strip()}' should be CATEGORY=public|private|shared")
+            key, _, alloc = part.partition("=")
+            pairs.append((key, alloc))
+    elif isinstance(value, Mapping):
+        pairs = list(value.items())
+    else:
+        raise Invalid("expected CATEGORY=public|private|shared pairs")
+    if len(pairs) > MAX_LIST:
+        raise Invalid(f"more than {MAX_LIST} risk categories")
+    result: dict[str, str] = {}
+    for key, alloc in pairs:
+        result[parse_code(str(key), cl.RiskCategory)] = parse_code(str(alloc), cl.RiskAllocation)
+    return dict(sorted(result.items()))
+
+
+def _kpi_number(value: Any, what: str) -> Decimal | None:
+    if is_blank(value):
+        return None
+    try:
+        return parse_decimal(value)
+    except Invalid:
+        raise Invalid(f"KPI {what} '{value}' is not a number") from None
+
+
+def parse_kpi_text(text: str) -> dict[str, Any]:
+    """``NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]]`` as a KPI mapping."""
+    if "=" not in text:
+        raise Invalid(f"'{text.strip()}' should be NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]]")
+    name, _, rest = text.partition("=")
+    parts = rest.split(":")
+    if len(parts) > 4:
+        raise Invalid(f"'{text.strip()}' has too many ':' parts")
+    parts += [""] * (4 - len(parts))
+    return {
+        "name": name,
+        "achieved": parts[0],
+        "unit": parts[1],
+        "baseline": parts[2],
+        "target": parts[3],
+    }
+
+
+def parse_kpis(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        items: list[Any] = [parse_kpi_text(p) for p in re.split(r"[;\n]", value) if p.strip()]
+    elif isinstance(value, list | tuple):
+        items = [parse_kpi_text(v) if isinstance(v, str) else v for v in value]
+    else:
+        raise Invalid("expected a list of KPIs")
+    if len(items) > MAX_LIST:
+        raise Invalid(f"more than {MAX_LIST} KPIs")
+    result: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise Invalid("each KPI needs name, achieved, unit, baseline, target")
+        unknown = set(item) - {"name", "unit", "baseline", "target", "achieved"}
+        if unknown:
+            raise Invalid(f"unknown KPI key(s): {', '.join(sorted(map(str, unknown)))}")
+        name = str(item.get("name") or "").strip().lower().replace("_", "-").replace(" ", "-")
+        if not KPI_NAME.match(name):
+            raise Invalid(f"KPI name '{name}' should be kebab-case, e.g. co2-reduction")
+        if name in seen:
+            raise Invalid(f"KPI '{name}' is given twice")
+        seen.add(name)
+        unit = item.get("unit")
+        result.append(
+            {
+                "name": name,
+                "unit": None if is_blank(unit) else parse_text(unit, 40),
+                "baseline": _kpi_number(item.get("baseline"), "baseline"),
+                "target": _kpi_number(item.get("target"), "target"),
+                "achieved": _kpi_number(item.get("achieved"), "achieved value"),
+            }
+        )
+    return result
+
+
+def parse_documents(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        items: list[Any] = []
+        for line in value.splitlines():
+            if line.strip():
+                link, _, caption = line.strip().partition(" ")
+                items.append({"url": link, "title": caption.strip() or None})
+    elif isinstance(value, list | tuple):
+        items = [{"url": v, "title": None} if isinstance(v, str) else v for v in value]
+    else:
+        raise Invalid("expected a list of links")
+    if len(items) > MAX_LIST:
+        raise Invalid(f"more than {MAX_LIST} documents")
+    result: list[dict[str, Any]] = []
+    for item in items:
+        if not isinstance(item, Mapping) or "url" not in item:
+            raise Invalid("each document needs a url")
+        url = parse_text(item["url"], 2000)
+        if not URL.match(url):
+            raise Invalid(
+                f"link '{url[:60]}' is refused: only http:// and https:// links are allowed"
+            )
+        title = item.get("title")
+        result.append({"url": url, "title": None if is_blank(title) else parse_text(title)})
+    return result
+
+
+def _parser(field: Field) -> Callable[[Any], Any]:
+    kind = field.kind
+    if kind in ("code", "codes"):
+        assert field.codelist is not None
+        codelist = field.codelist
+        if kind == "code":
+            return lambda v: parse_code(v, codelist)
+        return lambda v: parse_codes(v, codelist)
+    if field.name == "vfm_percent":
+        return lambda v: parse_percent(v, low=-100)
+    if field.name == "contact_name":
+        return lambda v: parse_text(v, 200)
+    return {
+        "text": parse_text,
+        "organisation": lambda v: parse_text(v, 300),
+        "longtext": lambda v: parse_text(v, MAX_LONGTEXT),
+        "date": parse_date,
+        "money": parse_money,
+        "integer": parse_integer,
+        "boolean": parse_boolean,
+        "cpv": parse_cpv,
+        "currency": parse_currency,
+        "country": parse_country,
+        "email": parse_email,
+        "city": lambda v: str(v).strip().upper(),
+        "percent": parse_percent,
+        "rating": parse_rating,
+        "risks": parse_risks,
+        "kpis": parse_kpis,
+        "documents": parse_documents,
+    }[kind]
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {f.name: _parser(f) for f in FIELDS}
+EMPTY: dict[str, Any] = {
+    f.name: ([] if f.kind in ("codes", "kpis", "documents") else {} if f.kind == "risks" else None)
+    for f in FIELDS
+}
+
+
+def validate(
+    raw: Mapping[str, Any],
+    *,
+    current: Mapping[str, Any] | None = None,
+    cities: Collection[str] | None = None,
+    require: Collection[str] = (),
+    ignore: Collection[str] = (),
+    row: int | None = None,
+) -> dict[str, Any]:
+    """Clean ``raw`` (vocabulary keys to raw values) and check it as a whole.
+
+    ``current`` holds the case's present clean values when editing: cross-field rules
+    are checked on the merged result. ``cities`` are the known city codes. ``require``
+    lists fields that must have a value after merging. Keys in ``ignore`` (e.g. the
+    assigned ``reference``) are dropped silently. Returns only the keys given in ``raw``.
+    """
+    errors: list[FieldError] = []
+    clean: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in ignore:
+            continue
+        field = FIELD_BY_NAME.get(key)
+        if field is None:
+            errors.append(
+                FieldError(str(key)[:60], "unknown field; see `procurement case add --help`", row)
+            )
+            continue
+        if (not value or value.isspace()) if value.__class__ is str else is_empty(value):
+            clean[key] = EMPTY[key]
+            continue
+        try:
+            clean[key] = PARSERS[key](value)
+        except Invalid as exc:
+            errors.append(FieldError(key, str(exc), row))
+        except (TypeError, ValueError, ArithmeticError):
+            errors.append(FieldError(key, f"'{str(value)[:60]}' is not a valid {field.kind}", row))
+
+    bad = {e.field for e in errors}
+    merged: dict[str, Any] = {**EMPTY, **(current or {}), **clean}
+    for name in require:
+        if name not in bad and is_blank(merged.get(name)):
+            errors.append(FieldError(name, f"is required ({FIELD_BY_NAME[name].help})", row))
+            bad.add(name)
+
+    def rule(field: str, ok: bool, message: str) -> None:
+        if not ok and field not in bad:
+            errors.append(FieldError(field, message, row))
+            bad.add(field)
+
+    city = merged.get("city")
+    if cities is not None and city and "city" not in bad:
+        rule(
+            "city",
+            city in cities,
+            f"unknown city '{city}'; known: {', '.join(sorted(cities))} "
+            "(add one with `procurement city add`)",
+        )
+
+    def before(first: str, second: str, message: str) -> None:
+        a, b = merged.get(first), merged.get(second)
+        if (
+            a is not None
+            and b is not None
+            and first not in bad
+            and (second in clean or first in clean)
+        ) and b < a:  # the message is formatted only when the rule fails
+            rule(second, False, message.format(a=a, b=b))
+
+    before("tender_published", "awarded_on", "award date {b} is before the tender publication {a}")
+    before(
+        "contract_start", "contract_end_planned", "planned end {b} is before the contract start {a}"
+    )
+    before("contract_start", "completed_on", "completion {b} is before the contract start {a}")
+    before(
+        "tender_published",
+        "contract_start",
+        "contract start {b} is before the tender publication {a}",
+    )
+
+    money_given = [m for m in MONEY_FIELDS if merged.get(m) is not None]
+    if money_given and "currency" not in bad:
+        rule(
+            "currency",
+            merged.get("currency") is not None,
+            f"is required because {money_given[0]} is given; e.g. --currency EUR",
+        )
+
+    tenders, sme = merged.get("tenders_received"), merged.get("sme_tenders")
+    if tenders is not None and sme is not None:
+        rule(
+            "sme_tenders",
+            sme <= tenders,
+            f"{sme} SME tenders is more than the {tenders} tenders received",
+        )
+
+    ppp_given = [
+        f.name
+        for f in PPP_FIELDS
+        if f.name != "ppp_model" and merged.get(f.name) not in (None, [], {})
+    ]
+    if ppp_given and "ppp_model" not in bad:
+        rule(
+            "ppp_model",
+            merged.get("ppp_model") is not None,
+            f"is required because {ppp_given[0]} is given (PPP details need a PPP model)",
+        )
+
+    if merged.get("best_practice") and "best_practice_rationale" not in bad:
+        rule(
+            "best_practice_rationale",
+            not is_blank(merged.get("best_practice_rationale")),
+            "is required when the case is flagged as best practice: say why",
+        )
+
+    if errors:
+        raise ValidationError(errors)
+    return clean

@@ -1,0 +1,218 @@
+"""Guided questions on a terminal for what a case still lacks.
+
+Each question explains its field in one line, offers codelists as a numbered menu (a number,
+a code or a label is accepted), searches CPV labels when the answer is not a code, and checks
+the answer with the validation layer's parser at once: a wrong answer is explained and asked
+again, never fatal. Cross-field rules are checked on the whole case before the summary.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from procurement.cases.fields import ASSIGNED, CASE_FIELDS, FIELD_BY_NAME, REQUIRED_FIELDS, Field
+from procurement.cases.validate import PARSERS, Invalid, validate
+from procurement.cases.values import cell_text
+from procurement.core import codelists as cl
+from procurement.core import cpv as cpv_vocabulary
+from procurement.core.errors import ValidationError
+
+CPV_LIKE = re.compile(r"^\d{8}(-\d)?$")
+
+
+def _style(text: str, **styles: Any) -> str:
+    if os.environ.get("NO_COLOR"):
+        return text
+    return click.style(text, **styles)
+
+
+def _choices(field: Field, cities: Mapping[str, str]) -> list[tuple[str, str]]:
+    if field.codelist is not None:
+        return [(m.value, m.label) for m in field.codelist]
+    if field.kind == "city":
+        return sorted(cities.items())
+    if field.kind == "currency":
+        return list(cl.CURRENCIES.items())
+    return []
+
+
+def _resolve(answer: str, choices: list[tuple[str, str]]) -> str:
+    """A menu number as its code; anything else unchanged (the parser takes codes and labels)."""
+    text = answer.strip()
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return choices[int(text) - 1][0]
+    return text
+
+
+def _search_cpv(answer: str) -> str | None:
+    """Let the officer pick a CPV code among those whose label holds the words of ``answer``."""
+    found = cpv_vocabulary.search(answer, 15)
+    if not found:
+        click.echo(f"  No CPV label contains '{answer}'; try other or fewer words, or a code.")
+        return None
+    click.echo(f"  CPV codes whose label contains '{answer}':")
+    for number, (code, label) in enumerate(found, 1):
+        click.echo(f"  {number:>3}  {code}  {label}")
+    picked = click.prompt(
+        "  Number of the code (Enter to search again)", default="", show_default=False
+    ).strip()
+    if picked.isdigit() and 1 <= int(picked) <= len(found):
+        return found[int(picked) - 1][0]
+    if picked and CPV_LIKE.match(picked):
+        return picked
+    return None
+
+
+def ask(
+    field: Field,
+    *,
+    cities: Mapping[str, str],
+    current: Any = None,
+    error: str | None = None,
+) -> Any:
+    """Ask for one field until the answer passes its parser; returns the raw answer
+    (``None`` when an optional field is skipped)."""
+    click.echo("")
+    click.echo(_style(field.label, bold=True) + f": {field.help}")
+    choices = _choices(field, cities)
+    if choices and field.kind != "currency":
+        width = max(len(code) for code, _ in choices)
+        for number, (code, label) in enumerate(choices, 1):
+            shown = f"{code.ljust(width)}  {label}" if label != code else code
+            click.echo(f"  {number:>2}  {shown}".rstrip())
+    if field.kind == "codes":
+        hint = " (numbers or codes, separated by commas; Enter for none)"
+    elif choices and field.kind != "currency":
+        hint = " (number or code)"
+    else:
+        hint = "" if field.required else " (Enter to skip)"
+    if error:
+        click.echo(_style(f"  Not accepted: {error}", fg="red"))
+    default = "" if current is None else cell_text(field.name, current) or str(current)
+    while True:
+        answer: str = click.prompt(
+            f"{field.label}{hint}",
+            default=default if (default or not field.required) else None,
+            show_default=bool(default),
+        ).strip()
+        if not answer:
+            if field.required:
+                click.echo(_style(f"  {field.label} is required.", fg="red"))
+                continue
+            return None
+        numbers = [a for a in re.split(r"[,;\s]+", answer) if a.isdigit()]
+        wrong = [n for n in numbers if not 1 <= int(n) <= len(choices)]
+        if choices and wrong:
+            click.echo(
+                _style(
+                    f"  Not accepted: the list has no number {wrong[0]}. Please try again.",
+                    fg="red",
+                )
+            )
+            continue
+        if field.kind == "codes":
+            answer = ";".join(_resolve(a, choices) for a in re.split(r"[,;\s]+", answer) if a)
+        elif choices:
+            answer = _resolve(answer, choices)
+        if field.kind == "cpv" and not CPV_LIKE.match(answer):
+            picked = _search_cpv(answer)
+            if picked is None:
+                continue
+            answer = picked
+        try:
+            PARSERS[field.name](answer)
+        except Invalid as exc:
+            click.echo(_style(f"  Not accepted: {exc}. Please try again.", fg="red"))
+            continue
+        if field.kind == "city" and answer.upper() not in cities:
+            click.echo(
+                _style(
+                    f"  Not accepted: unknown city '{answer}'; "
+                    "give a number or a code from the list.",
+                    fg="red",
+                )
+            )
+            continue
+        return answer
+
+
+def _check(raw: Mapping[str, Any], cities: Mapping[str, str]) -> dict[str, Any]:
+    return validate(raw, cities=set(cities), require=REQUIRED_FIELDS, ignore=ASSIGNED)
+
+
+def _fix_until_valid(raw: dict[str, Any], cities: Mapping[str, str]) -> dict[str, Any]:
+    """Ask again for every missing or refused field until the whole case passes."""
+    while True:
+        try:
+            return _check(raw, cities)
+        except ValidationError as exc:
+            order = {name: i for i, name in enumerate(FIELD_BY_NAME)}
+            for problem in sorted(exc.errors, key=lambda e: order.get(e.field, -1)):
+                field = FIELD_BY_NAME.get(problem.field)
+                if field is None:
+                    click.echo(
+                        _style(f"Leaving out '{problem.field}': not a field of a case.", fg="red")
+                    )
+                    raw.pop(problem.field, None)
+                    continue
+                given = raw.get(field.name)
+                blank = given is None or (isinstance(given, str) and not given.strip())
+                plain_missing = blank and problem.message.startswith("is required (")
+                raw[field.name] = ask(
+                    field, cities=cities, error=None if plain_missing else problem.message
+                )
+
+
+def _summary(clean: Mapping[str, Any]) -> None:
+    click.echo("")
+    click.echo(_style("Summary of the case", bold=True))
+    for field in CASE_FIELDS:
+        value = clean.get(field.name)
+        if value in (None, [], {}, ""):
+            continue
+        text = cell_text(field.name, value).replace("\n", "; ")
+        click.echo(f"  {field.label:<24} {text}")
+
+
+def complete_case(raw: Mapping[str, Any], *, cities: Mapping[str, str]) -> dict[str, Any] | None:
+    """Prompt for what ``raw`` lacks (and what it has wrong), show a summary, ask to confirm.
+
+    Returns the raw mapping to store, or ``None`` when the officer declines to store it.
+    ``cities`` maps the known city codes to their names (for the menu).
+    """
+    answers: dict[str, Any] = dict(raw)
+    click.echo("New case. Answer the questions; nothing is stored until you confirm.")
+    clean = _fix_until_valid(answers, cities)
+    optional = [f for f in CASE_FIELDS if not f.required and f.name not in answers]
+    if optional and click.confirm(
+        "\nAdd optional details now (description, CPV, dates, values, supplier...)?",
+        default=False,
+    ):
+        click.echo("Press Enter to skip a question.")
+        for field in optional:
+            answer = ask(field, cities=cities)
+            if answer is not None:
+                answers[field.name] = answer
+        clean = _fix_until_valid(answers, cities)
+    while True:
+        _summary(clean)
+        if click.confirm("\nStore this case?", default=True):
+            return answers
+        name = click.prompt(
+            "Field to change (its name, e.g. title; Enter to leave without storing)",
+            default="",
+            show_default=False,
+        ).strip()
+        if not name:
+            return None
+        chosen = FIELD_BY_NAME.get(name.replace("-", "_").replace(" ", "_").lower())
+        if chosen is None or chosen.group != "case":
+            click.echo(_style(f"  '{name}' is not a field of a case.", fg="red"))
+            continue
+        answers[chosen.name] = ask(chosen, cities=cities, current=clean.get(chosen.name))
+        clean = _fix_until_valid(answers, cities)
