@@ -11,7 +11,7 @@ Three outputs from one stream of cases:
 * :func:`populate`: a database migrated with the registry's own migrations, filled with
   SQLAlchemy Core ``executemany`` (organisations first, then cases and their child rows);
 * :func:`write_csv`: the registry's spreadsheet columns (``reference`` then every vocabulary
-  field, cells as :func:`procurement.cases.values.cell_text` writes them);
+  field, cells as :func:`procurement.cases.formats.cell_text` writes them);
 * :func:`write_ocds_jsonl`: one minimal OCDS 1.1 release per line, as a portal would publish.
 """
 
@@ -667,7 +667,7 @@ def csv_header() -> list[str]:
 
 def write_csv(path: Path, cases: Iterable[SynthCase]) -> int:
     """The cases in the registry's spreadsheet columns; returns the number of rows."""
-    from procurement.cases.values import cell_text
+    from procurement.cases.formats import cell_text
 
     names = [f.name for f in FIELDS]
     count = 0

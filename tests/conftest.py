@@ -8,6 +8,8 @@ PostgreSQL: ``PROCUREMENT_TEST_POSTGRESQL_URL`` (default
 ``postgresql://procurement:procurement@localhost:5432/postgres``) must name a role that may
 create databases. Without a server the PostgreSQL tests are skipped with the reason shown,
 unless ``PROCUREMENT_REQUIRE_SERVICES=1`` (set by CI), which turns the skip into a failure.
+When the server runs but the role is missing or cannot log in, the reason says how to create
+it (``CREATE_ROLE_HINT``).
 """
 
 from __future__ import annotations
@@ -27,22 +29,27 @@ from sqlalchemy.orm import Session
 from procurement.cli import cli
 from procurement.storage import migrate
 from procurement.storage.engine import make_engine
+from tests.helpers import missing_service
 
 PG_URL = os.environ.get(
     "PROCUREMENT_TEST_POSTGRESQL_URL",
     "postgresql://procurement:procurement@localhost:5432/postgres",
 )
-REQUIRE_SERVICES = os.environ.get("PROCUREMENT_REQUIRE_SERVICES") == "1"
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+CREATE_ROLE_HINT = (
+    "create it with: sudo -u postgres psql -c "
+    "\"CREATE ROLE procurement LOGIN SUPERUSER PASSWORD 'procurement'\" "
+    "(or set PROCUREMENT_TEST_POSTGRESQL_URL to a role that may create databases)"
+)
+# What the server answers when it runs but refuses the role (psycopg gives no SQLSTATE here).
+LOGIN_REFUSED = (
+    "password authentication failed",
+    "authentication failed for user",
+    "no pg_hba.conf entry",
+    "no password supplied",
+    "not permitted to log in",
+)
 _counter = itertools.count()
 _ran: dict[str, int] = {"sqlite": 0, "postgresql": 0}
-
-
-def missing_service(reason: str) -> None:
-    """Skip (on a user's machine) or fail (in CI) when a service the test needs is missing."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (PROCUREMENT_REQUIRE_SERVICES=1)", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -83,9 +90,8 @@ def pg_server() -> Iterator[PgServer | None]:
         with server.admin.connect():
             pass
     except Exception as exc:  # no server here: each PostgreSQL test skips (or fails in CI)
-        reason = str(exc).strip().splitlines()[0][:200]
+        _pg_reason.append(pg_unavailable_reason(str(exc)))
         yield None
-        _pg_reason.append(reason)
         return
     url = server.create(server.template)
     engine = make_engine(url)
@@ -97,6 +103,22 @@ def pg_server() -> Iterator[PgServer | None]:
 
 
 _pg_reason: list[str] = []
+
+
+def pg_unavailable_reason(error: str) -> str:
+    """Why the PostgreSQL tests cannot run: the server is not there, or it refuses the role."""
+    where = PG_URL.split("@")[-1]
+    detail = " ".join(error.split("(Background on this error")[0].split())
+    if "FATAL:" in detail:
+        detail = "FATAL:" + detail.split("FATAL:", 1)[1]
+    detail = detail[:200]
+    no_role = 'role "' in detail and "does not exist" in detail
+    if no_role or any(words in detail for words in LOGIN_REFUSED):
+        return (
+            f"PostgreSQL runs at {where} but the test role is missing or cannot log in "
+            f"({detail}); {CREATE_ROLE_HINT}"
+        )
+    return f"PostgreSQL not reachable at {where} ({detail})"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -111,7 +133,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     server: PgServer | None = request.getfixturevalue("pg_server")
     if server is None:
-        missing_service(f"PostgreSQL not reachable at {PG_URL.split('@')[-1]}")
+        missing_service(_pg_reason[0] if _pg_reason else "PostgreSQL not available")
         return
     name = f"proc_t_{os.getpid()}_{next(_counter)}"
     url = server.create(name, template=server.template)
@@ -154,11 +176,6 @@ def run(db_url: str) -> Callable[..., Result]:
         return runner.invoke(cli, list(full), input=input, env=env, catch_exceptions=True)
 
     return invoke
-
-
-def assert_ok(result: Result) -> Result:
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from benchmarks import synthetic
 from procurement.cases.fields import FIELDS, REQUIRED_FIELDS
-from procurement.cases.query import add_case, count_cases, get_case, list_cases
+from procurement.cases.query import count_cases, get_case, list_cases
+from procurement.cases.store.update import add_case
 from procurement.cases.validate import validate
 from procurement.cases.values import case_values
 from procurement.storage.engine import make_engine
 from procurement.storage.models import Case, PppDetails
-from tests.conftest import SHARED
-from tests.helpers import case_data
+from tests.helpers import OCDS_SCHEMAS, case_data
 
 N = 200
 CITIES = {c[0] for c in synthetic.CITIES}
@@ -88,7 +88,7 @@ def test_csv_rows_pass_validation(tmp_path: Path) -> None:
 
 
 def test_ocds_releases_are_valid(tmp_path: Path) -> None:
-    schema = json.loads((SHARED / "ocds" / "1.1" / "release-schema.json").read_text())
+    schema = json.loads((OCDS_SCHEMAS / "1.1" / "release-schema.json").read_text())
     validator_class = jsonschema.validators.validator_for(schema)
     validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
     path = tmp_path / "releases.jsonl"

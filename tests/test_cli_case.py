@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from click.testing import Result
 
-from procurement.cases.fields import FIELDS
-from tests.conftest import assert_ok
-from tests.helpers import case_data
+from procurement.cases.fields import FIELDS, PERSONAL_FIELDS
+from tests.helpers import add, assert_ok, case_data, show
 
 Run = Callable[..., Result]
 NAMES = {
@@ -31,35 +29,6 @@ REQUIRED_FLAGS = [
     "--procedure", "competitive-dialogue",
     "--status", "planned",
 ]  # fmt: skip
-
-
-def flags(data: dict[str, Any]) -> list[str]:
-    """A case mapping as `case add` flags."""
-    args: list[str] = []
-    for key, value in data.items():
-        flag = "--" + key.replace("_", "-")
-        if value is None:
-            continue
-        if key == "innovation_approaches":
-            for item in value:
-                args += ["--innovation-approach", item]
-        elif isinstance(value, bool):
-            args.append(flag if value else f"--no-{flag[2:]}")
-        else:
-            args += [flag, str(value)]
-    return args
-
-
-def add(run: Run, data: dict[str, Any]) -> str:
-    result = assert_ok(run("case", "add", "--no-input", "--quiet", *flags(data)))
-    return result.stdout.strip()
-
-
-def show(run: Run, reference: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        assert_ok(run("case", "show", reference, "--format", "json")).stdout
-    )
-    return data
 
 
 def test_add_by_flags_every_kind_of_field(run: Run) -> None:
@@ -199,11 +168,13 @@ def test_show_text_plain_when_piped(run: Run) -> None:
     assert "\x1b[" not in text
     assert "  Procedure              Competitive dialogue (competitive-dialogue)\n" in text
     assert "  Awarded value          1,100,000.50 EUR\n" in text
-    assert "asa@example.org" in text
-    hidden = assert_ok(run("case", "show", reference, "--no-contacts")).output
-    assert "asa@example.org" not in hidden
-    as_json = show(run, reference)
+    assert "asa@example.org" not in text  # personal data only when asked
+    shown = assert_ok(run("case", "show", reference, "--include-contacts")).output
+    assert "asa@example.org" in shown
+    as_json = show(run, reference)  # with --include-contacts
     assert as_json["contact_email"] == "asa@example.org"
+    plain = json.loads(assert_ok(run("case", "show", reference, "--format", "json")).stdout)
+    assert "contact_email" not in plain
 
 
 def test_show_ocds(run: Run) -> None:
@@ -260,13 +231,20 @@ def test_list_filters_and_formats(run: Run) -> None:
     assert refs("--year", "2024") == [rix]
     assert refs("--search", "HEATING") == [rix]
 
-    listed = json.loads(assert_ok(run("case", "list", "--format", "json", "--city", "LED")).stdout)
+    listed = json.loads(
+        assert_ok(
+            run("case", "list", "--format", "json", "--city", "LED", "--include-contacts")
+        ).stdout
+    )
     assert listed == [show(run, led)]
 
     csv_lines = assert_ok(run("case", "list", "--format", "csv")).stdout.splitlines()
-    assert csv_lines[0] == "reference,ocid," + ",".join(f.name for f in FIELDS)
+    # the entry sheet's columns, contacts left out, so a listing can be imported again
+    assert csv_lines[0] == ",".join(
+        ["reference", *(f.name for f in FIELDS if f.name not in PERSONAL_FIELDS)]
+    )
     assert len(csv_lines) == 4
-    assert csv_lines[1].startswith(f"{hel},ocds-baltmt-{hel},HEL,")
+    assert csv_lines[1].startswith(f"{hel},HEL,")
 
     table = assert_ok(run("case", "list")).stdout.splitlines()
     assert table[0].split() == [

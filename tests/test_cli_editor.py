@@ -17,9 +17,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.conftest import assert_ok
-from tests.helpers import case_data
-from tests.test_cli_case import add, show
+from tests.helpers import add, assert_ok, case_data, show
 
 Run = Callable[..., Result]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from procurement.cli import cli
-from tests.conftest import assert_ok
+from tests.helpers import assert_ok
 
 
 def test_init_twice_then_city_list_json(tmp_path: Path) -> None:

@@ -17,8 +17,7 @@ from click.testing import CliRunner, Result
 
 from procurement.cases.fields import CASE_FIELDS
 from procurement.cli import cli
-from tests.conftest import assert_ok
-from tests.test_cli_case import show
+from tests.helpers import assert_ok, show
 
 Run = Callable[..., Result]
 PROMPT = {"PROCUREMENT_INTERACTIVE": "1"}

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.conftest import assert_ok
-from tests.test_cli_case import add, show
+from tests.helpers import add, assert_ok, show
 
 Run = Callable[..., Result]
 

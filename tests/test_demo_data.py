@@ -10,18 +10,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from procurement.cases import query as cases
+from procurement.cases import query
 from procurement.cases.fields import DEMO_PUBLISHER
 from procurement.cases.values import case_to_dict, case_values
 from procurement.core import codelists as cl
-from procurement.demo.data import generate_demo_cases, load_demo
+from procurement.demo.generator import generate_demo_cases
+from procurement.demo.loader import load_demo
 from procurement.storage.models import AuditEvent, Case
 
 ASSIGNED = ("reference", "ocid", "created_at", "updated_at")
 
 
 def stored(session: Session, references: list[str]) -> list[Case]:
-    by_reference = {c.reference: c for c in cases.list_cases(session=session)}
+    by_reference = {c.reference: c for c in query.list_cases(session=session)}
     return [by_reference[r] for r in references]
 
 

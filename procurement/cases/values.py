@@ -1,12 +1,19 @@
-"""A case as a plain mapping of vocabulary keys: the JSON, YAML, CSV and audit form."""
+"""A case as values: a plain mapping of vocabulary keys, and what follows from it.
+
+The one place that knows the stored form of a case (:func:`case_values` from the database,
+:func:`normalised` from clean input), what changed between two forms (:func:`diff`, the audit
+form; :func:`changed`, what an input would change), whether a case has an outcome, its KPI
+keys and the year it belongs to.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from procurement.cases.fields import FIELDS, PERSONAL_FIELDS
+from procurement.cases.fields import FIELDS, OUTCOME_FIELDS, PERSONAL_FIELDS, PPP_NAMES
 
 if TYPE_CHECKING:
     from procurement.storage.models import Case
@@ -21,16 +28,7 @@ def case_values(case: Case) -> dict[str, Any]:
         "winner": case.winner.name if case.winner else None,
         "innovation_approaches": [a.approach for a in case.approaches],
         "documents": [{"url": d.url, "title": d.title} for d in case.documents],
-        "kpis": [
-            {
-                "name": k.name,
-                "unit": k.unit,
-                "baseline": k.baseline,
-                "target": k.target,
-                "achieved": k.achieved,
-            }
-            for k in case.kpis
-        ],
+        "kpis": [{key: getattr(k, key) for key in KPI_KEYS} for k in case.kpis],
         "risks": {r.category: r.allocation for r in ppp.risks} if ppp else {},
     }
     for field in FIELDS:
@@ -48,6 +46,80 @@ def case_values(case: Case) -> dict[str, Any]:
 
 
 PLAIN_TYPES = frozenset({str, int, bool, float})  # JSON as they are
+KPI_KEYS = ("name", "unit", "baseline", "target", "achieved")
+# the outcome's own columns (the KPIs are rows of their own)
+OUTCOME_COLUMNS = tuple(f.name for f in OUTCOME_FIELDS if f.name != "kpis")
+PPP_COLUMNS = tuple(n for n in (f.name for f in FIELDS) if n in PPP_NAMES and n != "risks")
+_FIELD_NAMES = tuple(f.name for f in FIELDS)
+_EMPTY_CONTAINERS = frozenset({list, dict})
+# the dates that place a case in a year, most telling first
+_YEAR_DATES = ("awarded_on", "tender_published", "contract_start")
+
+
+def has_outcome(values: Mapping[str, Any]) -> bool:
+    """Whether these values record an outcome (a best-practice flag left off alone does not)."""
+    return any(values.get(n) not in (None, False) for n in OUTCOME_COLUMNS)
+
+
+def case_year(values: Mapping[str, Any], fallback: int) -> int:
+    """The year a case belongs to: of its award, else its publication, else its start."""
+    for name in _YEAR_DATES:
+        if values.get(name) is not None:
+            return int(values[name].year)
+    return fallback
+
+
+def normalised(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`case_values` gives for a case stored with these clean values: every field,
+    lists for the list fields, no PPP fields without a PPP model, no outcome fields without
+    an outcome, and the best-practice flag a yes/no once there is an outcome."""
+    out = {name: values.get(name) for name in _FIELD_NAMES}
+    out["innovation_approaches"] = list(values.get("innovation_approaches") or [])
+    out["documents"] = [
+        {"url": d["url"], "title": d.get("title")} for d in values.get("documents") or []
+    ]
+    out["kpis"] = [{k: kpi.get(k) for k in KPI_KEYS} for kpi in values.get("kpis") or []]
+    if values.get("ppp_model") is None:
+        for name in PPP_NAMES:
+            out[name] = None
+        out["risks"] = {}
+    else:
+        out["risks"] = dict(values.get("risks") or {})
+    if has_outcome(values):
+        out["best_practice"] = bool(values.get("best_practice"))
+    else:
+        for name in OUTCOME_COLUMNS:
+            out[name] = None
+    return out
+
+
+def _audit_value(value: Any) -> Any:
+    """A value as the audit trail compares and records it (empty lists and texts are none)."""
+    if value is None or (value.__class__ in _EMPTY_CONTAINERS and not value) or value == "":
+        return None
+    return value if value.__class__ in PLAIN_TYPES else jsonable(value)
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """What changed between two stored forms of a case, as the audit trail records it:
+    ``{field: {"old": ..., "new": ...}}`` in vocabulary order, JSON values. A new case is
+    the diff from ``{}``."""
+    changes: dict[str, Any] = {}
+    for name in _FIELD_NAMES:
+        old, new = _audit_value(before.get(name)), _audit_value(after.get(name))
+        if old != new:
+            changes[name] = {"old": old, "new": new}
+    return changes
+
+
+def changed(current: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``new`` (clean values of some fields) that would change the stored case
+    ``current``; clearing the PPP model carries no other PPP field (they go with it)."""
+    names = diff(normalised(current), normalised({**current, **new}))
+    data = {k: new[k] for k in new if k in names}
+    if "ppp_model" in data and data["ppp_model"] is None:
+        data = {k: v for k, v in data.items() if k == "ppp_model" or k not in PPP_NAMES}
+    return data
 
 
 def jsonable(value: Any) -> Any:
@@ -84,30 +156,3 @@ def case_to_dict(case: Case, *, include_contacts: bool = True) -> dict[str, Any]
     result["created_at"] = jsonable(case.created_at)
     result["updated_at"] = jsonable(case.updated_at)
     return result
-
-
-def cell_text(name: str, value: Any) -> str:
-    """One vocabulary value as spreadsheet cell text (the inverse of the validation parsers)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if name == "innovation_approaches":
-        return ";".join(value)
-    if name == "risks":
-        return ";".join(f"{k}={v}" for k, v in value.items())
-    if name == "kpis":
-        parts = []
-        for k in value:
-            fields = [
-                jsonable(k["achieved"]),
-                k["unit"],
-                jsonable(k["baseline"]),
-                jsonable(k["target"]),
-            ]
-            text = ":".join("" if f is None else str(f) for f in fields).rstrip(":")
-            parts.append(f"{k['name']}={text}")
-        return ";".join(parts)
-    if name == "documents":
-        return "\n".join(f"{d['url']} {d['title'] or ''}".strip() for d in value)
-    return str(jsonable(value))

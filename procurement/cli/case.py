@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import io
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,7 @@ from procurement.cases.fields import FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Fie
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.fieldopts import collect, field_options, interactive
 from procurement.cli.filters import case_filter_options
-from procurement.cli.output import dumps, emit, format_option, is_terminal
+from procurement.cli.output import dumps, emit, format_option, include_contacts_option, is_terminal
 from procurement.cli.output import text as cell
 from procurement.core.errors import BadInput, ProcurementError, ValidationError
 
@@ -100,7 +100,7 @@ def add(
         --innovation-approach market-dialogue --estimated-value 1200000 --currency EUR
       procurement case add --from case.yaml --status awarded
     """
-    from procurement.cases.store import add_new_case
+    from procurement.cases.store.create import add_new_case
 
     raw: dict[str, Any] = {}
     if from_file:
@@ -172,7 +172,7 @@ def edit(app: AppContext, reference: str, assignments: tuple[str, ...]) -> None:
       procurement case edit HEL-2025-001 --set innovation_approaches="market-dialogue;ppi"
       EDITOR=nano procurement case edit HEL-2025-001
     """
-    from procurement.cases.query import update_case
+    from procurement.cases.store.update import update_case
     from procurement.cli.editor import parse_assignments
 
     if assignments:
@@ -217,7 +217,8 @@ def _run_editor(text: str, reference: str) -> str | None:
 
 
 def _edit_in_editor(app: AppContext, reference: str) -> None:
-    from procurement.cases.query import get_case, update_case
+    from procurement.cases.query import get_case
+    from procurement.cases.store.update import update_case
     from procurement.cases.values import case_values
     from procurement.cli.editor import (
         case_document,
@@ -266,7 +267,7 @@ def _edit_in_editor(app: AppContext, reference: str) -> None:
 
 def _display(field: Field, value: Any, values: Mapping[str, Any]) -> str:
     """A value as a person reads it: codes with labels, amounts with currency."""
-    from procurement.cases.values import cell_text
+    from procurement.cases.formats import cell_text
 
     if value in (None, [], {}, ""):
         return ""
@@ -359,38 +360,30 @@ def _show_text(found: Case, include_contacts: bool) -> None:
 @case.command()
 @click.argument("reference")
 @format_option("text", "json", "ocds", default="text")
-@click.option(
-    "--contacts/--no-contacts",
-    default=None,
-    help="Include the contact person (default: yes for text and json, no for ocds).",
-)
+@include_contacts_option
 @pass_app
-def show(app: AppContext, reference: str, fmt: str, contacts: bool | None) -> None:
+def show(app: AppContext, reference: str, fmt: str, include_contacts: bool) -> None:
     """Show one case: every recorded field, its PPP details and outcome.
 
     \b
     Example:
-      procurement case show HEL-2025-001
+      procurement case show HEL-2025-001 --include-contacts
       procurement case show HEL-2025-001 --format json > case.json
       procurement case show HEL-2025-001 --format ocds
     """
+    from procurement.cases.formats import case_record
     from procurement.cases.query import get_case
-    from procurement.cases.values import case_to_dict
 
     with app.read_session() as session:
         found = get_case(session=session, reference=reference, include_removed=True)
         if fmt == "json":
-            click.echo(dumps(case_to_dict(found, include_contacts=contacts is not False)))
+            click.echo(dumps(case_record(found, include_contacts=include_contacts)))
         elif fmt == "ocds":
-            try:
-                exporter = importlib.import_module("procurement.exchange.ocds.exporter")
-            except ImportError:
-                raise ProcurementError(
-                    "OCDS output is not available in this installation; use --format json"
-                ) from None
-            click.echo(dumps(exporter.compiled_release(found, include_contacts=bool(contacts))))
+            from procurement.exchange.ocds.exporter import compiled_release
+
+            click.echo(dumps(compiled_release(found, include_contacts=include_contacts)))
         else:
-            _show_text(found, include_contacts=contacts is not False)
+            _show_text(found, include_contacts=include_contacts)
 
 
 def _list_row(found: Case) -> dict[str, Any]:
@@ -418,11 +411,18 @@ def _list_row(found: Case) -> dict[str, Any]:
     "all in csv and json.",
 )
 @format_option()
+@include_contacts_option
 @pass_app
 def list_(
-    app: AppContext, flt: CaseFilter, include_removed: bool, limit: int | None, fmt: str
+    app: AppContext,
+    flt: CaseFilter,
+    include_removed: bool,
+    limit: int | None,
+    fmt: str,
+    include_contacts: bool,
 ) -> None:
-    """List cases, filtered; json and csv carry every field of each case.
+    """List cases, filtered; json and csv carry every field of each case (the contact
+    person only with --include-contacts), in the columns an import reads.
 
     \b
     Example:
@@ -432,8 +432,8 @@ def list_(
     """
     import dataclasses
 
+    from procurement.cases.formats import write_cases_csv, write_cases_json
     from procurement.cases.query import count_cases, list_cases
-    from procurement.cases.values import case_to_dict, case_values, cell_text
 
     if include_removed:
         flt = dataclasses.replace(flt, include_removed=True)
@@ -442,20 +442,11 @@ def list_(
     with app.read_session() as session:
         found = list_cases(session=session, flt=flt, limit=limit or None)
         total = count_cases(session=session, flt=flt) if limit and len(found) == limit else None
-        if fmt == "json":
-            emit([case_to_dict(c) for c in found], fmt)
-        elif fmt == "csv":
-            rows = []
-            for c in found:
-                values = case_values(c)
-                rows.append(
-                    {
-                        "reference": c.reference,
-                        "ocid": c.ocid,
-                        **{f.name: cell_text(f.name, values[f.name]) for f in FIELDS},
-                    }
-                )
-            emit(rows, fmt, ["reference", "ocid", *(f.name for f in FIELDS)])
+        if fmt in ("json", "csv"):
+            buffer = io.StringIO()
+            write = write_cases_json if fmt == "json" else write_cases_csv
+            write(buffer, found, include_contacts=include_contacts)
+            click.echo(buffer.getvalue(), nl=False)
         else:
             if not found:
                 click.echo("No case matches; try fewer filters.", err=True)
@@ -469,7 +460,7 @@ def _change_text(action: str, changes: Mapping[str, Any]) -> str:
     if action in ("create", "import"):
         return f"{len(changes)} fields set"
 
-    from procurement.cases.values import cell_text
+    from procurement.cases.formats import cell_text
 
     def short(name: str, value: Any) -> str:
         if value is None:
@@ -540,7 +531,8 @@ def remove(app: AppContext, reference: str, undo: bool, yes: bool) -> None:
       procurement case remove HEL-2025-001
       procurement case remove HEL-2025-001 --undo
     """
-    from procurement.cases.query import get_case, remove_case
+    from procurement.cases.query import get_case
+    from procurement.cases.store.update import remove_case
 
     if not undo and not yes and interactive():
         with app.read_session() as session:

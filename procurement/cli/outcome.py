@@ -56,7 +56,8 @@ def set_(app: AppContext, /, reference: str, clear_kpis: bool, **params: Any) ->
         --kpi co2-reduction=120:t/yr:0:100 --kpi energy-saved=300:MWh/yr \\
         --best-practice --best-practice-rationale "First outcome-based bus contract."
     """
-    from procurement.cases.query import get_case, set_outcome
+    from procurement.cases.query import get_case
+    from procurement.cases.store.update import set_outcome
     from procurement.cases.values import case_values
 
     raw = collect(FIELDS, params)

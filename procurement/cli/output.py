@@ -1,4 +1,7 @@
-"""One output writer: table (rich on a terminal, plain text when piped), CSV or JSON."""
+"""One output writer: table (rich on a terminal, plain text when piped), CSV or JSON.
+
+CSV goes through :mod:`procurement.cases.formats`, like every CSV the program writes.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,15 @@ def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
     )
 
 
+def include_contacts_option(func: F) -> F:
+    """Add ``--include-contacts``: the one switch for personal data in any output."""
+    return click.option(
+        "--include-contacts",
+        is_flag=True,
+        help="Include the contact person's name and e-mail (personal data; left out unless asked).",
+    )(func)
+
+
 def dumps(data: Any) -> str:
     import json
 
@@ -46,18 +58,12 @@ def emit(
         return
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt == "csv":
-        import csv
         import io
 
-        from procurement.exchange.tabular.columns import (
-            neutralise,  # no formula runs in a spreadsheet
-        )
+        from procurement.cases.formats import write_csv
 
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(cols)
-        for row in rows:
-            writer.writerow([neutralise(text(row.get(c))) for c in cols])
+        write_csv(buffer, cols, ([row.get(c) for c in cols] for row in rows))
         click.echo(buffer.getvalue(), nl=False)
         return
     if is_terminal():
@@ -78,6 +84,7 @@ def emit(
 
 
 def text(value: Any) -> str:
+    """A value on one line of a table."""
     if value is None:
         return ""
     if isinstance(value, bool):

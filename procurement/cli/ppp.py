@@ -50,7 +50,8 @@ def set_(app: AppContext, /, reference: str, clear_risks: bool, **params: Any) -
         --vfm-percent 7.5 --financial-close 2025-09-30 --ppp-status active \\
         --risk construction=private --risk demand=shared
     """
-    from procurement.cases.query import get_case, set_ppp
+    from procurement.cases.query import get_case
+    from procurement.cases.store.update import set_ppp
     from procurement.cases.values import case_values
 
     raw = collect(PPP_FIELDS, params)

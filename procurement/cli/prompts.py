@@ -17,7 +17,7 @@ import click
 
 from procurement.cases.fields import ASSIGNED, CASE_FIELDS, FIELD_BY_NAME, REQUIRED_FIELDS, Field
 from procurement.cases.validate import PARSERS, Invalid, validate
-from procurement.cases.values import cell_text
+from procurement.cases.formats import cell_text
 from procurement.core import codelists as cl
 from procurement.core import cpv as cpv_vocabulary
 from procurement.core.errors import ValidationError

@@ -10,6 +10,7 @@ import click
 
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.filters import case_filter_options
+from procurement.cli.output import include_contacts_option
 
 if TYPE_CHECKING:
     from procurement.cases.query import CaseFilter
@@ -46,14 +47,6 @@ def min_n_option(func: F) -> F:
         default=3,
         show_default=True,
         help="Fewest cases a figure is computed from; smaller groups show 'insufficient data'.",
-    )(func)
-
-
-def contacts_option(func: F) -> F:
-    return click.option(
-        "--include-contacts",
-        is_flag=True,
-        help="Show the contact person (personal data; left out unless asked).",
     )(func)
 
 
@@ -136,7 +129,7 @@ def ppp(app: AppContext, flt: CaseFilter, min_n: int, fmt: str, output: Path | N
 
 @report.command("best-practice")
 @case_filter_options
-@contacts_option
+@include_contacts_option
 @output_options
 @pass_app
 def best_practice(
@@ -158,7 +151,7 @@ def best_practice(
 
 @report.command("case")
 @click.argument("reference")
-@contacts_option
+@include_contacts_option
 @output_options
 @pass_app
 def case_(

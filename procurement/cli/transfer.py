@@ -18,6 +18,7 @@ import click
 
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.filters import case_filter_options
+from procurement.cli.output import include_contacts_option
 from procurement.core.errors import BadInput
 
 if TYPE_CHECKING:
@@ -195,11 +196,7 @@ def import_(
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (required for xlsx). Default: standard output.",
 )
-@click.option(
-    "--include-contacts",
-    is_flag=True,
-    help="Include contact names and e-mails (personal data; left out by default).",
-)
+@include_contacts_option
 @click.option("--best-practice", is_flag=True, help="Only cases flagged as best practice.")
 @click.option(
     "--releases",
@@ -246,6 +243,7 @@ def export(
                     include_contacts=include_contacts,
                     releases=releases,
                     validate=validate,
+                    echo=lambda chunk: click.echo(chunk, nl=False),
                 )
 
             count = _write(output, write_ocds)

@@ -203,3 +203,42 @@ CURRENCIES: dict[str, str] = {
     "CHF": "Swiss franc",
     "ISK": "Icelandic króna",
 }
+
+# Currencies the euro replaced that a member city used: the last day the currency was legal
+# tender for new amounts, and its irrevocable rate in units per euro (fixed by the EU Council;
+# the same rates as ``procurement.analysis.fx.IRREVOCABLE_RATES``).
+REPLACED_BY_EURO: dict[str, tuple[str, str]] = {
+    "EEK": ("2010-12-31", "15.6466"),
+    "LVL": ("2013-12-31", "0.702804"),
+    "LTL": ("2014-12-31", "3.45280"),
+}
+
+# ISO 4217 alphabetic codes in use (list one, including funds and the X codes for precious
+# metals, SDR and testing).
+ISO_4217_CURRENT: frozenset[str] = frozenset(
+    """
+    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
+    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD
+    EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD
+    IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+    MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
+    PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN
+    SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES
+    VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XTS XUA XXX YER
+    ZAR ZMW ZWG
+    """.split()
+)
+
+# ISO 4217 alphabetic codes withdrawn (list three), e.g. the currencies the euro replaced.
+ISO_4217_HISTORIC: frozenset[str] = frozenset(
+    """
+    ADF ADP AFA ALK ANG AOK AON AOR ARA ARP ARY ATS AYM AZM BAD BEC BEF BEL BGJ BGK BGL BOP
+    BRB BRC BRE BRN BRR BUK BYB BYR CHC CNX CSD CSJ CSK CYP DDM DEM ECS ECV EEK ESA ESB ESP
+    FIM FRF GEK GHC GHP GNE GNS GQE GRD GWE GWP HRD HRK IEP ILP ILR ISJ ITL LAJ LSM LTL LTT
+    LUC LUF LUL LVL LVR MGF MLF MRO MTL MTP MVQ MXP MZE MZM NIC NLG PEH PEI PES PLZ PTE RHD
+    ROK ROL RUR SDD SDG SDP SIT SKK SLL SRG STD SUR TJR TMM TPE TRL UAK UGS UGW USS UYN UYP
+    VEB VEF VNC XEU XFO XFU XRE YDD YUD YUM YUN ZAL ZMK ZRN ZRZ ZWC ZWD ZWL ZWN ZWR
+    """.split()
+)
+
+ISO_4217: frozenset[str] = ISO_4217_CURRENT | ISO_4217_HISTORIC

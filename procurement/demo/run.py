@@ -7,17 +7,15 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from procurement.analysis.indicators import COMPARE_BY
+from procurement.analysis.catalogue import COMPARE_BY
 from procurement.cases.fields import DEMO_PUBLISHER
 from procurement.cases.query import CaseFilter
 from procurement.core.errors import BadInput, ProcurementError
-from procurement.reporting.assemble import (
-    build_best_practice,
-    build_case,
-    build_compare,
-    build_ppp,
-)
+from procurement.reporting.best_practice import build_best_practice
+from procurement.reporting.case_page import build_case
+from procurement.reporting.compare import build_compare
 from procurement.reporting.model import Report
+from procurement.reporting.ppp import build_ppp
 from procurement.reporting.render import write_report
 from procurement.storage.models import Case, Outcome
 
@@ -43,7 +41,7 @@ def load_demo_data(*, session: Session, user: str, seed: int = 2026) -> tuple[in
     if present:
         return int(present), False
     try:
-        from procurement.demo.data import load_demo
+        from procurement.demo.loader import load_demo
     except ImportError:
         raise ProcurementError(
             "the demo data set is missing from this installation: reinstall procurement"

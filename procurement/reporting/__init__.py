@@ -1,13 +1,12 @@
-"""Analysts' reports: data assembly (``assemble``), charts (``charts``), rendering (``render``)."""
+"""Analysts' reports: one module per report (``compare``, ``ppp``, ``best_practice``,
+``case_page``) with what they share in ``common``; charts (``charts``), rendering (``render``)."""
 
 from __future__ import annotations
 
-from procurement.reporting.assemble import (
-    build_best_practice,
-    build_case,
-    build_compare,
-    build_ppp,
-)
+from procurement.reporting.best_practice import build_best_practice
+from procurement.reporting.case_page import build_case
+from procurement.reporting.compare import build_compare
+from procurement.reporting.ppp import build_ppp
 from procurement.reporting.render import FORMATS, templates_dir, write_report
 
 __all__ = [

@@ -13,7 +13,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from procurement.analysis.indicators import INSUFFICIENT, GroupResult, Indicator
+from procurement.analysis.catalogue import Indicator
+from procurement.analysis.statistics import INSUFFICIENT, GroupResult
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 GREY = "#999999"

@@ -6,7 +6,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from procurement.analysis.indicators import INSUFFICIENT, Indicator, Stat
+from procurement.analysis.catalogue import Indicator
+from procurement.analysis.statistics import INSUFFICIENT, Stat
 from procurement.core import codelists as cl
 
 INSUFFICIENT_TEXT = "insufficient data"

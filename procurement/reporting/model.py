@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from procurement.analysis.indicators import INDICATOR_BY_NAME, GroupResult, Indicator
+from procurement.analysis.catalogue import INDICATOR_BY_NAME, Indicator
+from procurement.analysis.statistics import GroupResult
 
 
 @dataclass

@@ -8,7 +8,6 @@ n and status.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -21,7 +20,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from procurement.analysis.indicators import INDICATOR_BY_NAME, GroupResult
+from procurement.analysis.catalogue import INDICATOR_BY_NAME
+from procurement.analysis.statistics import GroupResult
+from procurement.cases.formats import write_csv
 from procurement.core.errors import BadInput, ProcurementError
 from procurement.reporting import formatting
 from procurement.reporting.model import CasePage, Chart, IndicatorTable, Report, Table
@@ -195,11 +196,10 @@ def _csv_rows(report: Report) -> Iterator[dict[str, Any]]:
 
 
 def render_csv(report: Report) -> str:
+    """The numbers behind every table, one figure a row; written by the one CSV writer
+    (:func:`procurement.cases.formats.write_csv`: formulas neutralised in every cell)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in _csv_rows(report):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    write_csv(buffer, CSV_COLUMNS, ([row.get(c) for c in CSV_COLUMNS] for row in _csv_rows(report)))
     return buffer.getvalue()
 
 

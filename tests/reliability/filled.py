@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from click.testing import Result
 
-from tests.conftest import assert_ok
+from tests.helpers import assert_ok
 
 
 def fill(run: Callable[..., Result]) -> list[str]:

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from procurement.cli import cli
 from procurement.storage import migrate
-from tests.conftest import assert_ok
+from tests.helpers import assert_ok
 from tests.reliability.conftest import ROOT, snapshot, subprocess_env
 from tests.reliability.filled import fill
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from procurement.core.errors import DatabaseError
 from procurement.storage import retry
 from procurement.storage.engine import make_engine, run_in_transaction
-from tests.conftest import assert_ok
+from tests.helpers import assert_ok
 from tests.reliability.conftest import ROOT, count_rows, subprocess_env
 
 WORKERS = 8

@@ -17,7 +17,7 @@ from click.testing import Result
 from sqlalchemy import text
 
 from procurement.storage.engine import make_engine
-from tests.conftest import assert_ok
+from tests.helpers import assert_ok
 from tests.reliability.conftest import CLI_CODE, ROOT, count_rows, snapshot, subprocess_env
 
 TABLES = ("cases", "audit_events", "organisations", "reference_sequences", "case_approaches")

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tests.conftest import assert_ok
+from tests.helpers import assert_ok
 from tests.reliability.conftest import count_rows
 
 HEADERS = [

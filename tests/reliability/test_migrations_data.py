@@ -13,7 +13,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from tests.conftest import assert_ok
+from tests.helpers import assert_ok
 from tests.reliability.conftest import snapshot
 from tests.reliability.filled import fill
 

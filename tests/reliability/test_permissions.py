@@ -16,11 +16,10 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from procurement.cases import query as cases
+from procurement.cases.store import update as store
 from procurement.cli import cli
 from procurement.storage.engine import make_engine
-from tests.conftest import assert_ok
-from tests.helpers import case_data
+from tests.helpers import assert_ok, case_data
 from tests.reliability.conftest import RoleFactory
 
 # row-level security is a PostgreSQL feature: these tests run on PostgreSQL only
@@ -159,15 +158,15 @@ def test_library_notices_rows_hidden_by_a_policy(
             )
             assert hidden.rowcount == 0
         with Session(engine) as session, pytest.raises((StaleDataError, DBAPIError)):
-            cases.update_case(
+            store.update_case(
                 session=session, reference=rix, data={"title": "Hijacked"}, user="officer"
             )
             session.commit()
         with Session(engine) as session, pytest.raises(DBAPIError, match="row-level security"):
-            cases.add_case(session=session, data=case_data(city="RIX"), user="officer")
+            store.add_case(session=session, data=case_data(city="RIX"), user="officer")
             session.commit()
         with Session(engine) as session:
-            case = cases.add_case(session=session, data=case_data(city="HEL"), user="officer")
+            case = store.add_case(session=session, data=case_data(city="HEL"), user="officer")
             session.commit()
             assert case.reference.startswith("HEL-")
     finally:

@@ -58,14 +58,14 @@ def bulk_add(db_url: str, count: int) -> None:
     """Add ``count`` cases in ONE transaction (like an import), saying when it started."""
     from sqlalchemy.orm import Session
 
-    from procurement.cases import query as cases
+    from procurement.cases.store import update as store
     from procurement.storage.engine import make_engine
     from tests.helpers import case_data
 
     engine = make_engine(db_url)
     with Session(engine) as session, session.begin():
         for n in range(count):
-            cases.add_case(session=session, data=case_data(title=f"Bulk {n}"), user="bulk")
+            store.add_case(session=session, data=case_data(title=f"Bulk {n}"), user="bulk")
             if n == 20:
                 print("writing", flush=True)
     print("committed", flush=True)

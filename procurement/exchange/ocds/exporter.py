@@ -11,11 +11,10 @@ import datetime as dt
 import os
 import sys
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,10 +22,11 @@ from procurement.cases.fields import FIELD_BY_NAME, REQUIRED_FIELDS
 from procurement.cases.query import CaseFilter, apply_filter, count_cases
 from procurement.cases.validate import EMPTY, PARSERS
 from procurement.cases.values import case_values
+from procurement.core.clock import now
 from procurement.core.errors import BadInput
 from procurement.exchange.ocds import EXTENSION
-from procurement.exchange.ocds.mapping import ReleaseView, build_release, date_time, history_tag
-from procurement.exchange.ocds.merge import apply_overrides, dumps, exact, overlay
+from procurement.exchange.ocds.merge import apply_overrides, dumps, exact_decimals, overlay
+from procurement.exchange.ocds.to_ocds import ReleaseView, build_release, date_time, history_tag
 from procurement.exchange.ocds.validate import check_package_header, check_release
 from procurement.storage.models import AuditEvent, Case, PppDetails
 
@@ -50,7 +50,7 @@ def publisher() -> dict[str, str]:
 
 def package_header(published: dt.datetime | None = None) -> dict[str, Any]:
     """Package metadata: uri, version, publishedDate, publisher, license (env configurable)."""
-    when = published or dt.datetime.now(dt.UTC)
+    when = published or now()
     return {
         "uri": os.environ.get(ENV_PACKAGE_URI) or DEFAULT_PACKAGE_URI,
         "version": "1.1",
@@ -70,7 +70,7 @@ def stamp(value: dt.datetime) -> str:
 
 
 def load_extra(case: Case) -> dict[str, Any]:
-    extra = exact(case.ocds_extra) if case.ocds_extra else {}
+    extra = exact_decimals(case.ocds_extra) if case.ocds_extra else {}
     return extra if isinstance(extra, dict) else {}
 
 
@@ -264,10 +264,12 @@ def export_ocds(
     include_contacts: bool = False,
     releases: bool = False,
     validate: bool = False,
+    echo: Callable[[str], None] | None = None,
 ) -> int:
     """Write the cases matching ``flt`` as an OCDS release package to ``target`` (None:
-    standard output). With ``validate`` every release is checked against the shipped
-    schemas first (and nothing is written if one fails). Returns the number of cases."""
+    the package's text is handed to ``echo`` piece by piece, by default written to standard
+    output). With ``validate`` every release is checked against the shipped schemas first
+    (and nothing is written if one fails). Returns the number of cases."""
     total = count_cases(session=session, flt=flt)
     if total == 0:
         raise BadInput(
@@ -284,37 +286,32 @@ def export_ocds(
             first = first or release
         assert first is not None
         check_package_header(header, first)
+    chunks = _package_text(session, flt, header, include_contacts, releases)
     if target is None:
-        _write(sys.stdout, session, flt, header, include_contacts, releases, echo=True)
+        write = echo or sys.stdout.write
+        for chunk in chunks:
+            write(chunk)
     else:
         with target.open("w", encoding="utf-8", newline="\n") as handle:
-            _write(handle, session, flt, header, include_contacts, releases, echo=False)
+            handle.writelines(chunks)
     return total
 
 
-def _write(
-    handle: TextIO,
+def _package_text(
     session: Session,
     flt: CaseFilter,
     header: Mapping[str, Any],
     include_contacts: bool,
     releases: bool,
-    *,
-    echo: bool,
-) -> None:
-    def out(chunk: str) -> None:
-        if echo:
-            click.echo(chunk, nl=False)
-        else:
-            handle.write(chunk)
-
+) -> Iterator[str]:
+    """The release package's JSON text, piece by piece (a release at a time)."""
     head = dumps({**header, "releases": []}, indent=2)
     assert head.endswith('"releases": []\n}')
-    out(head[: -len("[]\n}")] + "[\n")
+    yield head[: -len("[]\n}")] + "[\n"
     separator = ""
     for _case, release in _releases(
         session, flt, include_contacts=include_contacts, releases=releases
     ):
-        out(separator + textwrap.indent(dumps(release, indent=2), "    "))
+        yield separator + textwrap.indent(dumps(release, indent=2), "    ")
         separator = ",\n"
-    out("\n  ]\n}\n")
+    yield "\n  ]\n}\n"

@@ -5,11 +5,12 @@ applied oldest first; an object merges key by key; a ``null`` removes the field;
 objects that all carry an ``id`` merges item by item on that id (identifier merge); any other
 array, and the schema's ``wholeListMerge`` arrays, are replaced whole.
 
-Splitting: after an import the case holds what the registry models. :func:`split` compares
-the publisher's compiled release with the release the registry would write for the case and
-returns what is left over (objects and fields the registry does not model: filled back in on
-export by :func:`overlay`) and the values the registry's mapping does not reproduce exactly
-(re-applied by :func:`apply_overrides` while the case is unchanged since the import).
+Splitting: after an import the case holds what the registry models.
+:func:`leftover_and_overrides` compares the publisher's compiled release with the release the
+registry would write for the case and returns what is left over (objects and fields the
+registry does not model: filled back in on export by :func:`overlay`) and the values the
+registry's mapping does not reproduce exactly (re-applied by :func:`apply_overrides` while
+the case is unchanged since the import).
 """
 
 from __future__ import annotations
@@ -96,20 +97,20 @@ def merge_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return compiled
 
 
-def same(a: Any, b: Any) -> bool:
+def same_json(a: Any, b: Any) -> bool:
     """Equality of JSON values, numbers compared by value (1 == 1.0 == Decimal('1.00'))."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal):
         return Decimal(str(a)) == Decimal(str(b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
 
 
-def split(
+def leftover_and_overrides(
     original: Mapping[str, Any], generated: Mapping[str, Any], *, skip: Iterable[str] = ()
 ) -> tuple[dict[str, Any], list[tuple[Path, Any]]]:
     """(leftover, overrides) of ``original`` against ``generated``; see the module docstring."""
@@ -143,7 +144,7 @@ def _diff(orig: Any, gen: Any, path: Path, overrides: list[tuple[Path, Any]]) ->
             else:
                 items.append(item)
         return items if items else MISSING
-    if not same(orig, gen):
+    if not same_json(orig, gen):
         overrides.append((path, orig))
     return MISSING
 
@@ -225,14 +226,14 @@ def storable(value: Any) -> Any:
     return value
 
 
-def exact(value: Any) -> Any:
+def exact_decimals(value: Any) -> Any:
     """Back from the JSON column: floats as Decimals (their shortest exact text)."""
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, dict):
-        return {k: exact(v) for k, v in value.items()}
+        return {k: exact_decimals(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [exact(v) for v in value]
+        return [exact_decimals(v) for v in value]
     return value
 
 

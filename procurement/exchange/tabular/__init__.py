@@ -1,7 +1,7 @@
 """Cases in and out of the registry as spreadsheets (CSV, XLSX) and the JSON form.
 
 The columns are ``reference`` then every vocabulary field; the cells hold what
-:func:`procurement.cases.values.cell_text` writes and the validation layer reads. An export
+:mod:`procurement.cases.formats` writes and the validation layer reads. An export
 imported into an empty registry gives the same cases back.
 """
 
@@ -10,16 +10,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from procurement.cases.formats import case_columns, write_cases_csv, write_cases_json, write_csv
 from procurement.cases.query import CaseFilter, count_cases, list_cases
 from procurement.core.errors import BadInput
-from procurement.exchange.tabular.columns import COLUMNS, export_columns, neutralise, restore
+from procurement.exchange.tabular.columns import COLUMNS
 from procurement.exchange.tabular.importer import ImportRejected, import_cases, import_table
 from procurement.exchange.tabular.readers import LIMITS, Limits, looks_like_case_json, read_table
-from procurement.exchange.tabular.writers import write_csv, write_json, write_workbook, xlsx_rows
+from procurement.exchange.tabular.writers import write_workbook, xlsx_rows
 from procurement.storage.models import Case
 
 __all__ = [
@@ -31,9 +31,7 @@ __all__ = [
     "import_cases",
     "import_table",
     "looks_like_case_json",
-    "neutralise",
     "read_table",
-    "restore",
     "write_template",
 ]
 
@@ -71,7 +69,7 @@ def export_cases(
     """Write the cases ``flt`` selects as ``fmt`` ("csv", "xlsx" or "json") to ``target``
     (``None``: standard output; not for XLSX). Contact columns only with
     ``include_contacts``. Returns the number of cases written."""
-    columns = export_columns(include_contacts=include_contacts)
+    columns = case_columns(include_contacts=include_contacts)
     total = count_cases(session=session, flt=flt)
     cases = _cases(session, flt, total, progress)
     if fmt == "xlsx":
@@ -82,18 +80,11 @@ def export_cases(
         return counter[0]
     if fmt not in ("csv", "json"):
         raise BadInput(f"unknown export format '{fmt}'; use csv, xlsx or json")
+    write = write_cases_csv if fmt == "csv" else write_cases_json
     if target is None:
-        return _write_text(sys.stdout, fmt, cases, columns, include_contacts)
+        return write(sys.stdout, cases, include_contacts=include_contacts)
     with target.open("w", encoding="utf-8", newline="") as handle:
-        return _write_text(handle, fmt, cases, columns, include_contacts)
-
-
-def _write_text(
-    handle: Any, fmt: str, cases: Iterator[Case], columns: Sequence[str], include_contacts: bool
-) -> int:
-    if fmt == "csv":
-        return write_csv(handle, cases, columns)
-    return write_json(handle, cases, include_contacts=include_contacts)
+        return write(handle, cases, include_contacts=include_contacts)
 
 
 def write_template(*, path: Path, fmt: str, cities: Sequence[tuple[str, str]] = ()) -> None:
@@ -105,4 +96,4 @@ def write_template(*, path: Path, fmt: str, cities: Sequence[tuple[str, str]] = 
     if fmt != "csv":
         raise BadInput(f"a template is .xlsx or .csv, not .{fmt}")
     with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(",".join(COLUMNS) + "\n")
+        write_csv(handle, COLUMNS, [])

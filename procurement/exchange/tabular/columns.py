@@ -1,9 +1,8 @@
 """The spreadsheet columns and the conventions of their cells.
 
 Columns are ``reference`` then every vocabulary field in :data:`FIELDS` order; headers are
-the field names. Text cells that a spreadsheet program would run as a formula get a
-leading apostrophe on export (:func:`neutralise`) and lose exactly that apostrophe on
-import (:func:`restore`), so a round trip is exact.
+the field names. How cells are written (formulas neutralised, contacts only when asked) is
+:mod:`procurement.cases.formats`' job.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from procurement.cases.fields import ASSIGNED_KEYS, FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Field
+from procurement.cases.fields import ASSIGNED_KEYS, FIELD_BY_NAME, FIELDS, Field
 from procurement.cases.validate import MAX_LIST, MAX_LONGTEXT, MAX_TEXT
 from procurement.core.codelists import CURRENCIES
 from procurement.core.errors import BadInput
@@ -27,33 +26,6 @@ IGNORED_COLUMNS: tuple[str, ...] = tuple(
 KNOWN_COLUMNS = frozenset(COLUMNS) | frozenset(IGNORED_COLUMNS)
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,39}$")
 
-# A cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets
-# (=, +, - and @ start a formula; a leading tab or carriage return hides one).
-_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
-_ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
-_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-def export_columns(*, include_contacts: bool) -> list[str]:
-    """The columns an export writes: contact columns only when asked."""
-    return [c for c in COLUMNS if include_contacts or c not in PERSONAL_FIELDS]
-
-
-def neutralise(text: str) -> str:
-    """Prefix an apostrophe to text a spreadsheet would run as a formula.
-
-    Text that already starts with apostrophes before such a character gets one more, so
-    that :func:`restore` (which removes one) gives back the original exactly. A plain
-    negative number such as ``-5`` is not a formula and stays as it is.
-    """
-    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
-
-
-def restore(text: str) -> str:
-    """Remove the apostrophe :func:`neutralise` added (and nothing else)."""
-    return text[1:] if text[:1] == "'" and _ESCAPED.match(text) else text
 
 
 def column_letter(index: int) -> str:

@@ -1,8 +1,9 @@
 """Load rows of a spreadsheet or of the JSON form into the registry: all or nothing.
 
-Every row goes through :func:`procurement.cases.query.add_case` or
-:func:`procurement.cases.query.update_case` (so through the one validation layer) inside a
-savepoint. Problems of every row are collected; if there is any, the savepoint is rolled
+Every row goes through the one writer, :mod:`procurement.cases.store` (new cases in batches
+by :class:`~procurement.cases.store.create.BulkWriter`, changes by
+:func:`~procurement.cases.store.update.update_case`), so through the one validation layer, inside
+a savepoint. Problems of every row are collected; if there is any, the savepoint is rolled
 back and one :class:`ImportRejected` lists them all.
 """
 
@@ -16,11 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from procurement.cases.fields import ASSIGNED, FIELDS, REQUIRED_FIELDS
-from procurement.cases.query import get_case, update_case
-from procurement.cases.store import city_codes
+from procurement.cases.fields import ASSIGNED, OUTCOME_NAMES, PPP_NAMES, REQUIRED_FIELDS
+from procurement.cases.query import get_case
+from procurement.cases.store.create import city_codes
+from procurement.cases.store.update import update_case
 from procurement.cases.validate import is_empty, validate
-from procurement.cases.values import case_values
+from procurement.cases.values import case_values, changed
 from procurement.core.errors import FieldError, ValidationError
 from procurement.exchange.summary import ImportSummary
 from procurement.exchange.tabular.columns import (
@@ -34,8 +36,6 @@ from procurement.storage.models import Case, Outcome, PppDetails
 
 SHOWN_PROBLEMS = 100
 BATCH = 500
-OUTCOME_NAMES = tuple(f.name for f in FIELDS if f.group == "outcome")
-PPP_NAMES = tuple(f.name for f in FIELDS if f.group == "ppp")
 _ORDER = {name: i for i, name in enumerate(("row-number", *COLUMNS))}
 
 Progress = Callable[[int, int], None]
@@ -107,7 +107,7 @@ def _ocid(value: Any, row: int) -> tuple[str | None, FieldError | None]:
 
 
 def _drop_untouched_group(
-    data: dict[str, Any], names: Sequence[str], exists: bool
+    data: dict[str, Any], names: frozenset[str], exists: bool
 ) -> dict[str, Any]:
     """Leave out a group (outcome, PPP) the case does not have and the row leaves blank,
     so that blank cells do not create an empty outcome."""
@@ -153,11 +153,11 @@ def import_table(
     """Add or update one case per row of ``table``; all rows or none.
 
     Rows are read and checked in batches as the file is read, so memory does not grow with
-    the file. New cases are written in bulk (:class:`procurement.cases.store.BulkWriter`) while no
+    the file. New cases are written in bulk (:class:`~.create.BulkWriter` of the store) while no
     problem has been found; after the first problem the rest is only checked, and at the
     end every problem is reported and everything written is rolled back.
     """
-    from procurement.cases.store import BulkWriter, Prepared
+    from procurement.cases.store.create import BulkWriter, Prepared
 
     summary = ImportSummary(source=table.source, dry_run=dry_run)
     errors: list[FieldError] = []
@@ -274,10 +274,6 @@ def _import_row(
     (summary.updated if changed and changes else summary.unchanged).append(reference)
 
 
-def _empty(value: Any) -> Any:
-    return None if value in ([], {}) else value
-
-
 def _changed(session: Session, reference: str, data: dict[str, Any], row: int) -> dict[str, Any]:
     """The cells of ``data`` whose values differ from the case's: only these are written,
     so an unchanged row rewrites nothing (and its audit trail stays quiet)."""
@@ -291,7 +287,7 @@ def _changed(session: Session, reference: str, data: dict[str, Any], row: int) -
         ignore=ASSIGNED,
         row=row,
     )
-    return {k: data[k] for k, v in clean.items() if _empty(v) != _empty(before.get(k))}
+    return {k: data[k] for k in changed(before, clean)}
 
 
 def import_cases(

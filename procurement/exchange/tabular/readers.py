@@ -20,7 +20,8 @@ from typing import IO, Any
 
 from procurement.cases.validate import is_blank
 from procurement.core.errors import BadInput
-from procurement.exchange.tabular.columns import column_letter, match_headers, restore
+from procurement.cases.formats import restore
+from procurement.exchange.tabular.columns import column_letter, match_headers
 
 MiB = 1024 * 1024
 

@@ -8,25 +8,18 @@ drop-down values.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from procurement.cases.fields import FIELD_BY_NAME, Field
-from procurement.cases.values import case_to_dict, case_values, cell_text
+from procurement.cases.formats import REFERENCE, cell_text, neutralise
+from procurement.cases.values import case_values
 from procurement.core.codelists import CURRENCIES
 from procurement.core.errors import ProcurementError
-from procurement.exchange.tabular.columns import (
-    REFERENCE,
-    column_help,
-    column_letter,
-    field_of,
-    neutralise,
-)
+from procurement.exchange.tabular.columns import column_help, column_letter, field_of
 
 XLSX_CELL_CHARS = 32_767  # the most a spreadsheet cell holds
 VALIDATION_ROWS = 100_001  # drop-downs and help reach this row of the Cases sheet
@@ -50,17 +43,6 @@ class CellTooLong(ProcurementError):
 
 
 # Cell values -----------------------------------------------------------------------------
-
-
-def csv_row(case_dict: dict[str, Any], values: dict[str, Any], columns: Sequence[str]) -> list[str]:
-    """One case as CSV cells: the cell text of each column, formulas neutralised."""
-    row: list[str] = []
-    for column in columns:
-        if column == REFERENCE:
-            row.append(neutralise(str(case_dict[REFERENCE])))
-        else:
-            row.append(neutralise(cell_text(column, values[column])))
-    return row
 
 
 def _exact_float(value: Decimal) -> float | None:
@@ -280,27 +262,3 @@ def xlsx_rows(
             row.append(value)
         counter[0] += 1
         yield row
-
-
-def write_csv(handle: IO[str], cases: Iterable[Any], columns: Sequence[str]) -> int:
-    writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(columns)
-    count = 0
-    for case in cases:
-        writer.writerow(csv_row({REFERENCE: case.reference}, case_values(case), columns))
-        count += 1
-    return count
-
-
-def write_json(handle: IO[str], cases: Iterable[Any], *, include_contacts: bool) -> int:
-    """The JSON form, as `case list --format json` writes it: a list of objects."""
-    count = 0
-    handle.write("[")
-    for case in cases:
-        text = json.dumps(
-            case_to_dict(case, include_contacts=include_contacts), indent=2, ensure_ascii=False
-        )
-        handle.write(("," if count else "") + "\n  " + text.replace("\n", "\n  "))
-        count += 1
-    handle.write("\n]\n" if count else "]\n")
-    return count

@@ -1,0 +1,426 @@
+"""New cases, one or many: the one validation, then set-based inserts with SQLAlchemy Core
+(one statement per table for a whole batch) instead of an ORM object graph per case.
+
+``procurement case add`` (:func:`add_new_case`), :func:`.update.add_case` and every importer
+write new cases here, so the rows, the references and the audit events are the same whichever
+way a case comes in. Works on a Core connection or an ORM session; it imports no ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table, bindparam, select, text
+
+from procurement.cases.fields import ASSIGNED, CASE_NAMES, REQUIRED_FIELDS
+from procurement.cases.store.audit import event_row
+from procurement.cases.store.references import ocid_prefix, reference_taken, reserve_numbers
+from procurement.cases.validate import validate
+from procurement.cases.values import (
+    OUTCOME_COLUMNS,
+    PPP_COLUMNS,
+    case_year,
+    diff,
+    has_outcome,
+    normalised,
+)
+from procurement.core.clock import now
+from procurement.core.errors import ValidationError
+from procurement.storage.engine import core_connection, dialect_name, insert_ignoring_duplicates
+from procurement.storage.schema import (
+    audit_events,
+    case_approaches,
+    cases,
+    cities,
+    documents,
+    kpis,
+    organisations,
+    outcomes,
+    ppp_details,
+    risk_allocations,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+CHUNK = 500
+# Case columns written from the vocabulary as they are (city, buyer, winner and the lists
+# are mapped separately).
+DIRECT = tuple(
+    n
+    for n in CASE_NAMES
+    if n not in ("city", "buyer", "winner", "innovation_approaches", "documents")
+)
+
+
+@dataclass
+class Prepared:
+    """One validated new case waiting to be written."""
+
+    row: int | None
+    values: dict[str, Any]
+    year: int
+    reference: str | None = None
+    ocid: str | None = None
+    provenance: Mapping[str, Any] | None = None
+
+
+# an INSERT statement for the driver, and each column's conversion of a value (or None)
+_Insert = tuple[str, list[Callable[[Any], Any] | None]]
+
+
+def city_codes(db: Session | Connection) -> set[str]:
+    """The codes of the cities in the registry."""
+    return set(db.scalars(select(cities.c.code)))
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class BulkWriter:
+    """Validate new cases one by one (:meth:`prepare`), write them in batches (:meth:`write`).
+
+    The writer never commits: it works inside the caller's transaction.
+    """
+
+    def __init__(self, *, db: Session | Connection, user: str, many: bool = True) -> None:
+        self.db = db
+        self.user = user
+        self.cities = city_codes(db)
+        self.dialect = dialect_name(db)
+        self._many = many
+        self._written = 0
+        self._analyzed = 250  # first ANALYZE after 500 cases
+        if many and self.dialect == "postgresql":
+            # The tables grow inside this one transaction, unseen by the planner's statistics:
+            # keep the per-batch lookups (reference, ocid, names) on their indexes.
+            db.execute(text("SET LOCAL enable_seqscan = off"))
+        self._org_ids: dict[str, int] = {}
+        self._org_country: dict[str, str | None] = {}
+        self._statements: dict[tuple[str, tuple[str, ...]], _Insert] = {}
+
+    def prepare(
+        self,
+        data: Mapping[str, Any],
+        *,
+        row: int | None = None,
+        reference: str | None = None,
+        ocid: str | None = None,
+        provenance: Mapping[str, Any] | None = None,
+    ) -> Prepared:
+        """Validate one new case exactly as :func:`add_case` does (raises ValidationError)."""
+        values = validate(
+            data, cities=self.cities, require=REQUIRED_FIELDS, ignore=ASSIGNED, row=row
+        )
+        return self.prepare_clean(
+            values, row=row, reference=reference, ocid=ocid, provenance=provenance
+        )
+
+    def prepare_clean(
+        self,
+        values: dict[str, Any],
+        *,
+        row: int | None = None,
+        reference: str | None = None,
+        ocid: str | None = None,
+        provenance: Mapping[str, Any] | None = None,
+    ) -> Prepared:
+        """:meth:`prepare` for values :func:`~procurement.cases.validate.validate` has just returned
+        (with these cities and the required fields), as the OCDS importer has them."""
+        return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
+
+    # references --------------------------------------------------------------------------
+
+    def taken(self, references: Sequence[str]) -> set[str]:
+        """Which of ``references`` the registry already holds."""
+        taken: set[str] = set()
+        for chunk in _chunks(references):
+            taken.update(
+                self.db.scalars(select(cases.c.reference).where(cases.c.reference.in_(chunk)))
+            )
+        return taken
+
+    def _assign_references(self, batch: Sequence[Prepared]) -> None:
+        given = [p.reference for p in batch if p.reference is not None]
+        clash = self.taken(given)
+        if clash:
+            raise ValidationError(
+                [reference_taken(p.reference, p.row) for p in batch if p.reference in clash]
+            )
+        grouped: dict[tuple[str, int], list[Prepared]] = defaultdict(list)
+        for p in batch:
+            if p.reference is None:
+                grouped[(p.values["city"], p.year)].append(p)
+        wanting = dict(grouped)
+        while wanting:
+            numbers = {
+                (city, year): reserve_numbers(db=self.db, city=city, year=year, count=len(items))
+                for (city, year), items in wanting.items()
+            }
+            candidates = {
+                (city, year): [f"{city}-{year}-{n:03d}" for n in found]
+                for (city, year), found in numbers.items()
+            }
+            # e.g. imported cases holding such numbers, or given to a case of this batch
+            taken = self.taken([c for group in candidates.values() for c in group]) | set(given)
+            short: dict[tuple[str, int], list[Prepared]] = {}
+            for group, items in wanting.items():
+                free = [c for c in candidates[group] if c not in taken]
+                for p, ref in zip(items, free, strict=False):
+                    p.reference = ref
+                if len(free) < len(items):
+                    short[group] = items[len(free) :]
+            wanting = short
+
+    # organisations -----------------------------------------------------------------------
+
+    def _organisations(self, batch: Sequence[Prepared]) -> None:
+        wanted: dict[str, str | None] = {}  # name -> country for a new organisation
+        for p in batch:
+            for name in (p.values.get("buyer"), p.values.get("winner")):
+                if name and name not in self._org_ids:
+                    wanted.setdefault(name, None)
+            winner, country = p.values.get("winner"), p.values.get("winner_country")
+            if winner and country and winner in wanted:
+                wanted[winner] = wanted[winner] or country
+        if wanted:
+            names = list(wanted)
+            self._look_up(names)
+            missing = [n for n in names if n not in self._org_ids]
+            if missing:
+                # One statement for all new organisations; a name another officer created a
+                # moment ago is skipped by the database (no savepoint: on PostgreSQL more than
+                # 64 subtransactions in one transaction slow every later query).
+                self.db.execute(
+                    insert_ignoring_duplicates(self.db, organisations),
+                    [{"name": n, "country": wanted[n]} for n in missing],
+                )
+                self._look_up(missing)
+        # A known supplier recorded without a country gets the winner_country given.
+        countries: dict[str, str] = {}
+        for p in batch:
+            winner, country = p.values.get("winner"), p.values.get("winner_country")
+            if winner and country and self._org_country.get(winner, "") is None:
+                countries.setdefault(winner, country)
+                self._org_country[winner] = country
+        if countries:
+            org = organisations.c
+            self.db.execute(
+                organisations.update()
+                .where(org.name == bindparam("org_name"), org.country.is_(None))
+                .values(country=bindparam("org_country")),
+                [{"org_name": n, "org_country": c} for n, c in countries.items()],
+            )
+
+    def _look_up(self, names: Sequence[str]) -> None:
+        org = organisations.c
+        for chunk in _chunks(names):
+            for org_id, name, country in self.db.execute(
+                select(org.id, org.name, org.country).where(org.name.in_(chunk))
+            ):
+                self._org_ids[name] = org_id
+                self._org_country[name] = country
+
+    # writing -----------------------------------------------------------------------------
+
+    def write(
+        self,
+        batch: Sequence[Prepared],
+        *,
+        action: str = "create",
+        columns: Callable[[Prepared, dt.datetime], Mapping[str, Any]] | None = None,
+    ) -> list[str]:
+        """Insert the prepared cases with their details and audit events; their references.
+
+        ``columns(prepared, stamp)``, called once the case's reference is assigned, returns
+        more Case columns for it (e.g. what depends on the reference); ``stamp`` is the
+        cases' ``created_at`` and ``updated_at``.
+        """
+        if not batch:
+            return []
+        known, countries = dict(self._org_ids), dict(self._org_country)
+        try:
+            written = self._write(batch, action, columns)
+        except BaseException:
+            # organisations inserted or changed here are rolled back with the batch
+            self._org_ids, self._org_country = known, countries
+            raise
+        self._written += len(written)
+        if self._many and self.dialect == "postgresql" and self._written >= self._analyzed * 2:
+            # The tables grow inside this one transaction: statistics taken when they were
+            # small make the planner scan a whole index for each batch's lookups (by
+            # reference, by name), so an import slows down as it goes. Refreshed each time
+            # the import has doubled (a few times; ANALYZE reads a sample and sees this
+            # transaction's rows; a role that does not own the tables gets a warning only).
+            self.db.execute(text("ANALYZE cases, organisations"))
+            self._analyzed = self._written
+        return written
+
+    def _write(
+        self,
+        batch: Sequence[Prepared],
+        action: str,
+        columns: Callable[[Prepared, dt.datetime], Mapping[str, Any]] | None,
+    ) -> list[str]:
+        self._assign_references(batch)
+        self._organisations(batch)
+        stamp = now()
+        case_rows: list[dict[str, Any]] = []
+        for p in batch:
+            v = p.values
+            assert p.reference is not None
+            row: dict[str, Any] = {name: v.get(name) for name in DIRECT}
+            row.update(
+                reference=p.reference,
+                ocid=p.ocid or f"{ocid_prefix()}{p.reference}",
+                city_code=v["city"],
+                buyer_id=self._org_ids[v["buyer"]],
+                winner_id=self._org_ids[v["winner"]] if v.get("winner") else None,
+                year=p.year,
+                created_at=stamp,
+                updated_at=stamp,
+                origin="local",
+                source_publisher=None,
+                source_uri=None,
+                source_file=None,
+                source_release_date=None,
+                ocds_extra=None,
+                removed_at=None,
+            )
+            row.update(p.provenance or {})
+            if columns is not None:
+                row.update(columns(p, stamp))
+            case_rows.append(row)
+        ids = self._insert_cases(case_rows)
+
+        approaches: list[dict[str, Any]] = []
+        ppps: list[dict[str, Any]] = []
+        risks: list[dict[str, Any]] = []
+        outcome_rows: list[dict[str, Any]] = []
+        kpi_rows: list[dict[str, Any]] = []
+        document_rows: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
+        for case_id, p, row in zip(ids, batch, case_rows, strict=True):
+            v = p.values
+            approaches += [
+                {"case_id": case_id, "approach": a} for a in v.get("innovation_approaches") or []
+            ]
+            document_rows += [
+                {"case_id": case_id, "position": i, **d}
+                for i, d in enumerate(v.get("documents") or [])
+            ]
+            kpi_rows += [
+                {"case_id": case_id, "position": i, **k} for i, k in enumerate(v.get("kpis") or [])
+            ]
+            if v.get("ppp_model"):
+                ppps.append({"case_id": case_id, **{n: v.get(n) for n in PPP_COLUMNS}})
+                risks += [
+                    {"case_id": case_id, "category": c, "allocation": a}
+                    for c, a in (v.get("risks") or {}).items()
+                ]
+            if has_outcome(v):
+                outcome = {n: v.get(n) for n in OUTCOME_COLUMNS}
+                outcome["best_practice"] = bool(outcome.get("best_practice"))
+                outcome_rows.append({"case_id": case_id, **outcome})
+            audits.append(
+                event_row(
+                    case_id=case_id,
+                    city=row["city_code"],
+                    user=self.user,
+                    action=action,
+                    changes=diff({}, normalised(v)),
+                    at=stamp,
+                )
+            )
+        for table, rows in (
+            (case_approaches, approaches),
+            (ppp_details, ppps),
+            (risk_allocations, risks),
+            (outcomes, outcome_rows),
+            (kpis, kpi_rows),
+            (documents, document_rows),
+            (audit_events, audits),
+        ):
+            if rows:
+                self._insert(table, rows)
+        return [r["reference"] for r in case_rows]
+
+    def _insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """INSERT ``rows`` (each with the same keys) into ``table``, as one executemany."""
+        if self.dialect != "sqlite":
+            self.db.execute(table.insert(), rows)  # batched into multi-row statements
+            return
+        # On SQLite, the driver's executemany with each column's own SQLAlchemy conversion
+        # (dates, amounts, JSON), without SQLAlchemy's per-row parameter handling: a fifth
+        # less time for a large import.
+        names = tuple(rows[0])
+        statement, convert = self._insert_statement(table, names)
+        pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        converted = [(i, f) for i, f in enumerate(convert) if f is not None]
+        values: list[tuple[Any, ...]] = []
+        for row in rows:
+            value = list(pick(row))
+            for i, f in converted:
+                value[i] = f(value[i])
+            values.append(tuple(value))
+        core_connection(self.db).exec_driver_sql(statement, values)
+
+    def _insert_statement(self, table: Table, names: tuple[str, ...]) -> _Insert:
+        key = (table.name, names)
+        if key not in self._statements:
+            dialect = core_connection(self.db).dialect
+            quote = dialect.identifier_preparer.quote
+            columns = ", ".join(quote(n) for n in names)
+            marks = ", ".join("?" for _ in names)
+            statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+            convert: list[Callable[[Any], Any] | None] = [
+                table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+            ]
+            self._statements[key] = (statement, convert)
+        return self._statements[key]
+
+    def _insert_cases(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert the case rows (Core, no ORM objects); their ids, in the order given."""
+        if self.dialect != "sqlite":
+            # one multi-row INSERT ... RETURNING per batch, ids sorted as the rows were given
+            result = self.db.execute(
+                cases.insert().returning(cases.c.id, sort_by_parameter_order=True), rows
+            )
+            return [r[0] for r in result]
+        # SQLite cannot promise the order of ids returned by a multi-row insert (SQLAlchemy
+        # would send one statement a row): insert them all, then read the ids by reference.
+        self._insert(cases, rows)
+        references = [r["reference"] for r in rows]
+        ids: dict[str, int] = {}
+        for chunk in _chunks(references):
+            query = select(cases.c.reference, cases.c.id).where(cases.c.reference.in_(chunk))
+            ids.update((reference, case_id) for reference, case_id in self.db.execute(query))
+        return [ids[r] for r in references]
+
+
+def add_new_case(
+    *,
+    db: Session | Connection,
+    data: Mapping[str, Any],
+    user: str,
+    row: int | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    reference: str | None = None,
+    ocid: str | None = None,
+) -> str:
+    """Validate ``data`` (vocabulary keys) and store it as a new case; the reference assigned.
+
+    ``procurement case add`` calls this on a Core connection; :func:`.query.add_case`
+    is the same on an ORM session, returning the stored case.
+    """
+    writer = BulkWriter(db=db, user=user, many=False)
+    prepared = writer.prepare(data, row=row, reference=reference, ocid=ocid, provenance=provenance)
+    [stored] = writer.write([prepared], action="import" if provenance else "create")
+    return stored
