@@ -266,10 +266,10 @@ class SynthCase:
 
 
 def _cpv_codes() -> dict[str, list[str]]:
-    from procurement.core.cpv import vocabulary
+    from procurement.core.cpv import labels
 
     by_category: dict[str, list[str]] = {"goods": [], "services": [], "works": []}
-    for code in vocabulary():
+    for code in labels():
         division = int(code[:2])
         category = "works" if division == 45 else ("services" if division >= 50 else "goods")
         # the common, specific codes: a real register uses a few thousand of them

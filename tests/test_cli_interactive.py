@@ -78,7 +78,7 @@ def test_guided_optional_details_cpv_search_and_change_before_storing(run: Run) 
     answers = {f.name: "" for f in CASE_FIELDS if not f.required}
     answers.update(
         description="Trams for Kraków",
-        cpv="electric vehicles\n2",  # words: search labels, pick the 2nd match
+        cpv="electric vehicles\n1",  # words: search labels, pick the best match
         innovation_approaches="1, ppi",
         tender_published="31.02.2025\n2025-02-01",  # not a date: asked again
         estimated_value="1 200 000",  # needs a currency: asked after the optional round
@@ -104,7 +104,7 @@ def test_guided_optional_details_cpv_search_and_change_before_storing(run: Run) 
         )
     )  # fmt: skip
     out = result.output
-    assert "   2  34144900-7  Electric vehicles\n" in out
+    assert "   1  34144900-7  Electric vehicles\n" in out  # the whole-word match first
     assert "  Not accepted: '31.02.2025' is not a date" in out
     assert "  Not accepted: 'maybe' is not yes or no. Please try again.\n" in out
     assert (

@@ -1,1 +1,1 @@
-"""analysis"""
+"""Analysis: the derived indicators (catalogue, queries, statistics, money) and exchange rates."""

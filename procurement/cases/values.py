@@ -9,6 +9,8 @@ keys and the year it belongs to.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -54,6 +56,18 @@ _FIELD_NAMES = tuple(f.name for f in FIELDS)
 _EMPTY_CONTAINERS = frozenset({list, dict})
 # the dates that place a case in a year, most telling first
 _YEAR_DATES = ("awarded_on", "tender_published", "contract_start")
+
+
+_SPACES = re.compile(r"\s+")
+_TRAILING = re.compile(r"[\s.,;:]+$")
+
+
+def organisation_key(name: str) -> str:
+    """What makes two spellings of an organisation's name the same organisation: case,
+    runs of spaces and trailing punctuation do not count ("city of  Helsinki." is "City of
+    Helsinki")."""
+    text = unicodedata.normalize("NFC", name).casefold()
+    return _TRAILING.sub("", _SPACES.sub(" ", text).strip())
 
 
 def has_outcome(values: Mapping[str, Any]) -> bool:

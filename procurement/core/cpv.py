@@ -8,11 +8,9 @@ import re
 from functools import cache
 from importlib import resources
 
-CPV_PATTERN = re.compile(r"^\d{8}-\d$")
-
 
 @cache
-def vocabulary() -> dict[str, str]:
+def labels() -> dict[str, str]:
     """Every CPV 2008 code with its English label."""
     text = resources.files("procurement").joinpath("data/cpv-2008-en.csv").read_text("utf-8")
     rows = csv.reader(io.StringIO(text))
@@ -21,17 +19,42 @@ def vocabulary() -> dict[str, str]:
 
 
 def label(code: str) -> str | None:
-    return vocabulary().get(code)
+    return labels().get(code)
 
 
-def search(text: str, limit: int = 15) -> list[tuple[str, str]]:
-    """Codes whose label contains every word of ``text`` (or whose code starts with it)."""
-    words = text.lower().split()
-    found: list[tuple[str, str]] = []
-    for code, lab in vocabulary().items():
-        low = lab.lower()
-        if (words and all(w in low for w in words)) or (text and code.startswith(text.strip())):
-            found.append((code, lab))
-            if len(found) >= limit:
+def search(text: str) -> list[tuple[str, str]]:
+    """Codes matching ``text``, best first: codes starting with it; then labels holding every
+    word of it, ranked by how each word matches (a whole word before the start of a word
+    before the inside of one: ``bus`` finds "Electric buses" before "Tea bushes" or
+    "Business forms"), then by the shorter label (more general), then by code."""
+    query = text.strip()
+    if not query:
+        return []
+    if query[:1].isdigit():
+        return [(c, lab) for c, lab in labels().items() if c.startswith(query)]
+    words = [w for w in re.split(r"\W+", query.casefold()) if w]
+    ranked: list[tuple[int, int, str, str]] = []
+    for code, label in labels().items():
+        low = label.casefold()
+        score = 0
+        for word in words:
+            rank = _word_rank(word, low)
+            if rank is None:
                 break
-    return found
+            score += rank
+        else:
+            ranked.append((score, len(label), code, label))
+    ranked.sort()
+    return [(code, label) for _, _, code, label in ranked]
+
+
+def _word_rank(word: str, label: str) -> int | None:
+    """0: a whole word of the label (or its plural), 1: the start of a word, 2: inside a
+    word, None: not in the label."""
+    if word not in label:
+        return None
+    if re.search(rf"\b{re.escape(word)}(e?s)?\b", label):
+        return 0
+    if re.search(rf"\b{re.escape(word)}", label):
+        return 1
+    return 2

@@ -1,1 +1,1 @@
-"""demo"""
+"""The illustrative, fictional demo data set (tables, generator, loader), `procurement demo`."""

@@ -220,7 +220,7 @@ def configured_user() -> str:
     return os.environ.get(ENV_USER) or getpass.getuser()
 
 
-class Alongside:
+class ParallelReader:
     """Rows of a statement read on a second connection (see :func:`read_alongside`)."""
 
     def __init__(self, session: Session, statement: Any) -> None:
@@ -288,7 +288,7 @@ class Alongside:
         self._stop.set()
 
 
-def read_alongside(session: Session, statement: Any) -> Alongside:
+def read_alongside(session: Session, statement: Any) -> ParallelReader:
     """Start reading ``statement``'s rows on a second connection while ``session`` goes on
     with other queries (a report's two scans over all cases, on two processor cores); read
     them with ``.rows()`` within the session's transaction, and ``.close()`` when done.
@@ -300,7 +300,7 @@ def read_alongside(session: Session, statement: Any) -> Alongside:
     bounded queue (the database has done the sorting and grouping by the time the first one
     comes), so memory does not grow with their number.
     """
-    return Alongside(session, statement)
+    return ParallelReader(session, statement)
 
 
 # The newest audit event: every change to a case writes one in the same transaction.

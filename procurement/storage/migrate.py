@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -9,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from procurement.core.errors import DatabaseError
 
@@ -32,9 +34,41 @@ def alembic_config() -> Config:
     return config
 
 
+@contextmanager
+def migrating(connection: Connection) -> Iterator[None]:
+    """One transaction for a migration. On SQLite, a migration that rebuilds a table other
+    tables refer to (copy, drop, rename) must run with foreign keys off, as SQLite's
+    documentation says; they are checked before the commit instead, and turned on again."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _pragma(connection, "foreign_keys = OFF")  # only outside a transaction
+    try:
+        with connection.begin():
+            yield
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError(
+                        f"the migration would leave {len(broken)} broken references "
+                        f"(first: table {broken[0][0]}); nothing was changed"
+                    )
+    finally:
+        if sqlite:
+            _pragma(connection, "foreign_keys = ON")
+
+
+def _pragma(connection: Connection, setting: str) -> None:
+    # On the driver's connection: through SQLAlchemy the statement would first BEGIN.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {setting}")
+    finally:
+        cursor.close()
+
+
 def _run(engine: Engine, action: str, revision: str = "head") -> None:
     config = alembic_config()
-    with engine.begin() as connection:
+    with engine.connect() as connection, migrating(connection):
         config.attributes["connection"] = connection
         if action == "upgrade":
             command.upgrade(config, revision)

@@ -41,6 +41,7 @@ class Organisation(Base):
 
     id: Mapped[int]
     name: Mapped[str]
+    name_key: Mapped[str]
     country: Mapped[str | None]
     identifier: Mapped[str | None]
 

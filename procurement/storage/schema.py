@@ -101,6 +101,9 @@ organisations = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(300), nullable=False, unique=True),
+    # the name without case, runs of spaces and trailing punctuation: one organisation
+    # however its name is typed (procurement.cases.values.organisation_key)
+    Column("name_key", String(300), nullable=False, unique=True),
     Column("country", String(2)),
     Column("identifier", String(100)),
 )

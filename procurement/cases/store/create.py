@@ -28,6 +28,7 @@ from procurement.cases.values import (
     diff,
     has_outcome,
     normalised,
+    organisation_key,
 )
 from procurement.core.clock import now
 from procurement.core.errors import ValidationError
@@ -182,51 +183,61 @@ class BulkWriter:
     # organisations -----------------------------------------------------------------------
 
     def _organisations(self, batch: Sequence[Prepared]) -> None:
-        wanted: dict[str, str | None] = {}  # name -> country for a new organisation
+        """Find or create the buyers and winners of a batch, matched on
+        :func:`~procurement.cases.values.organisation_key` ("City of  Helsinki." is the
+        organisation "City of Helsinki"); the first spelling recorded is kept."""
+        wanted: dict[str, tuple[str, str | None]] = {}  # key -> (name, country) if new
         for p in batch:
             for name in (p.values.get("buyer"), p.values.get("winner")):
-                if name and name not in self._org_ids:
-                    wanted.setdefault(name, None)
+                if name and organisation_key(name) not in self._org_ids:
+                    wanted.setdefault(organisation_key(name), (name, None))
             winner, country = p.values.get("winner"), p.values.get("winner_country")
-            if winner and country and winner in wanted:
-                wanted[winner] = wanted[winner] or country
+            if winner and country and organisation_key(winner) in wanted:
+                name, known = wanted[organisation_key(winner)]
+                wanted[organisation_key(winner)] = (name, known or country)
         if wanted:
-            names = list(wanted)
-            self._look_up(names)
-            missing = [n for n in names if n not in self._org_ids]
+            keys = list(wanted)
+            self._look_up(keys)
+            missing = [k for k in keys if k not in self._org_ids]
             if missing:
                 # One statement for all new organisations; a name another officer created a
                 # moment ago is skipped by the database (no savepoint: on PostgreSQL more than
                 # 64 subtransactions in one transaction slow every later query).
                 self.db.execute(
                     insert_ignoring_duplicates(self.db, organisations),
-                    [{"name": n, "country": wanted[n]} for n in missing],
+                    [
+                        {"name": wanted[k][0], "name_key": k, "country": wanted[k][1]}
+                        for k in missing
+                    ],
                 )
                 self._look_up(missing)
         # A known supplier recorded without a country gets the winner_country given.
         countries: dict[str, str] = {}
         for p in batch:
             winner, country = p.values.get("winner"), p.values.get("winner_country")
-            if winner and country and self._org_country.get(winner, "") is None:
-                countries.setdefault(winner, country)
-                self._org_country[winner] = country
+            if not (winner and country):
+                continue
+            key = organisation_key(winner)
+            if self._org_country.get(key, "") is None:
+                countries.setdefault(key, country)
+                self._org_country[key] = country
         if countries:
             org = organisations.c
             self.db.execute(
                 organisations.update()
-                .where(org.name == bindparam("org_name"), org.country.is_(None))
+                .where(org.name_key == bindparam("org_key"), org.country.is_(None))
                 .values(country=bindparam("org_country")),
-                [{"org_name": n, "org_country": c} for n, c in countries.items()],
+                [{"org_key": k, "org_country": c} for k, c in countries.items()],
             )
 
-    def _look_up(self, names: Sequence[str]) -> None:
+    def _look_up(self, keys: Sequence[str]) -> None:
         org = organisations.c
-        for chunk in _chunks(names):
-            for org_id, name, country in self.db.execute(
-                select(org.id, org.name, org.country).where(org.name.in_(chunk))
+        for chunk in _chunks(keys):
+            for org_id, key, country in self.db.execute(
+                select(org.id, org.name_key, org.country).where(org.name_key.in_(chunk))
             ):
-                self._org_ids[name] = org_id
-                self._org_country[name] = country
+                self._org_ids[key] = org_id
+                self._org_country[key] = country
 
     # writing -----------------------------------------------------------------------------
 
@@ -272,85 +283,60 @@ class BulkWriter:
         self._assign_references(batch)
         self._organisations(batch)
         stamp = now()
-        case_rows: list[dict[str, Any]] = []
-        for p in batch:
-            v = p.values
-            assert p.reference is not None
-            row: dict[str, Any] = {name: v.get(name) for name in DIRECT}
-            row.update(
-                reference=p.reference,
-                ocid=p.ocid or f"{ocid_prefix()}{p.reference}",
-                city_code=v["city"],
-                buyer_id=self._org_ids[v["buyer"]],
-                winner_id=self._org_ids[v["winner"]] if v.get("winner") else None,
-                year=p.year,
-                created_at=stamp,
-                updated_at=stamp,
-                origin="local",
-                source_publisher=None,
-                source_uri=None,
-                source_file=None,
-                source_release_date=None,
-                ocds_extra=None,
-                removed_at=None,
-            )
-            row.update(p.provenance or {})
-            if columns is not None:
-                row.update(columns(p, stamp))
-            case_rows.append(row)
+        case_rows = [self._case_row(p, stamp, columns) for p in batch]
         ids = self._insert_cases(case_rows)
-
-        approaches: list[dict[str, Any]] = []
-        ppps: list[dict[str, Any]] = []
-        risks: list[dict[str, Any]] = []
-        outcome_rows: list[dict[str, Any]] = []
-        kpi_rows: list[dict[str, Any]] = []
-        document_rows: list[dict[str, Any]] = []
-        audits: list[dict[str, Any]] = []
+        children: dict[Table, list[dict[str, Any]]] = {
+            table: [] for table in (case_approaches, ppp_details, risk_allocations, outcomes)
+        }
+        children.update({kpis: [], documents: [], audit_events: []})
         for case_id, p, row in zip(ids, batch, case_rows, strict=True):
-            v = p.values
-            approaches += [
-                {"case_id": case_id, "approach": a} for a in v.get("innovation_approaches") or []
-            ]
-            document_rows += [
-                {"case_id": case_id, "position": i, **d}
-                for i, d in enumerate(v.get("documents") or [])
-            ]
-            kpi_rows += [
-                {"case_id": case_id, "position": i, **k} for i, k in enumerate(v.get("kpis") or [])
-            ]
-            if v.get("ppp_model"):
-                ppps.append({"case_id": case_id, **{n: v.get(n) for n in PPP_COLUMNS}})
-                risks += [
-                    {"case_id": case_id, "category": c, "allocation": a}
-                    for c, a in (v.get("risks") or {}).items()
-                ]
-            if has_outcome(v):
-                outcome = {n: v.get(n) for n in OUTCOME_COLUMNS}
-                outcome["best_practice"] = bool(outcome.get("best_practice"))
-                outcome_rows.append({"case_id": case_id, **outcome})
-            audits.append(
+            _add_children(children, case_id, p.values)
+            children[audit_events].append(
                 event_row(
                     case_id=case_id,
                     city=row["city_code"],
                     user=self.user,
                     action=action,
-                    changes=diff({}, normalised(v)),
+                    changes=diff({}, normalised(p.values)),
                     at=stamp,
                 )
             )
-        for table, rows in (
-            (case_approaches, approaches),
-            (ppp_details, ppps),
-            (risk_allocations, risks),
-            (outcomes, outcome_rows),
-            (kpis, kpi_rows),
-            (documents, document_rows),
-            (audit_events, audits),
-        ):
+        for table, rows in children.items():
             if rows:
                 self._insert(table, rows)
         return [r["reference"] for r in case_rows]
+
+    def _case_row(
+        self,
+        p: Prepared,
+        stamp: dt.datetime,
+        columns: Callable[[Prepared, dt.datetime], Mapping[str, Any]] | None,
+    ) -> dict[str, Any]:
+        """The ``cases`` row of a prepared case whose reference is assigned."""
+        v = p.values
+        assert p.reference is not None
+        row: dict[str, Any] = {name: v.get(name) for name in DIRECT}
+        row.update(
+            reference=p.reference,
+            ocid=p.ocid or f"{ocid_prefix()}{p.reference}",
+            city_code=v["city"],
+            buyer_id=self._org_ids[organisation_key(v["buyer"])],
+            winner_id=self._org_ids[organisation_key(v["winner"])] if v.get("winner") else None,
+            year=p.year,
+            created_at=stamp,
+            updated_at=stamp,
+            origin="local",
+            source_publisher=None,
+            source_uri=None,
+            source_file=None,
+            source_release_date=None,
+            ocds_extra=None,
+            removed_at=None,
+        )
+        row.update(p.provenance or {})
+        if columns is not None:
+            row.update(columns(p, stamp))
+        return row
 
     def _insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """INSERT ``rows`` (each with the same keys) into ``table``, as one executemany."""
@@ -424,3 +410,29 @@ def add_new_case(
     prepared = writer.prepare(data, row=row, reference=reference, ocid=ocid, provenance=provenance)
     [stored] = writer.write([prepared], action="import" if provenance else "create")
     return stored
+
+
+def _add_children(
+    children: dict[Table, list[dict[str, Any]]], case_id: int, v: Mapping[str, Any]
+) -> None:
+    """Add the child rows of one new case (approaches, documents, KPIs, PPP details and
+    risks, outcome) to the batch's rows per table."""
+    children[case_approaches] += [
+        {"case_id": case_id, "approach": a} for a in v.get("innovation_approaches") or []
+    ]
+    children[documents] += [
+        {"case_id": case_id, "position": i, **d} for i, d in enumerate(v.get("documents") or [])
+    ]
+    children[kpis] += [
+        {"case_id": case_id, "position": i, **k} for i, k in enumerate(v.get("kpis") or [])
+    ]
+    if v.get("ppp_model"):
+        children[ppp_details].append({"case_id": case_id, **{n: v.get(n) for n in PPP_COLUMNS}})
+        children[risk_allocations] += [
+            {"case_id": case_id, "category": c, "allocation": a}
+            for c, a in (v.get("risks") or {}).items()
+        ]
+    if has_outcome(v):
+        outcome = {n: v.get(n) for n in OUTCOME_COLUMNS}
+        outcome["best_practice"] = bool(outcome.get("best_practice"))
+        children[outcomes].append({"case_id": case_id, **outcome})

@@ -99,92 +99,100 @@ def write_workbook(
 ) -> None:
     """Write the Cases / Help / Lists workbook with ``rows`` (typed values) as the data."""
     import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Cases")
     help_sheet = workbook.create_sheet("Help")
     lists_sheet = workbook.create_sheet("Lists")
     lists_sheet.sheet_state = "hidden"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    wrap = Alignment(wrap_text=True, vertical="top")
-
-    # Lists: one column per drop-down list, its name in row 1.
     lists = _lists(cities)
-    list_columns = {name: column_letter(i) for i, name in enumerate(lists)}
+    _write_lists(lists_sheet, lists)
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns):
+        letter = column_letter(index)
+        sheet.column_dimensions[letter].width = _column_width(column)
+        sheet.data_validations.append(_column_validation(column, letter, lists))
+    sheet.append([_header_cell(sheet, column) for column in columns])
+    try:
+        for row in rows:
+            sheet.append([_data_cell(sheet, value) for value in row])
+    except BaseException:
+        _discard(workbook)
+        raise
+    _write_help(help_sheet, columns, cities)
+    workbook.save(path)
+
+
+def _write_lists(lists_sheet: Any, lists: dict[str, list[str]]) -> None:
+    """One column per drop-down list, its name in row 1."""
     longest = max(len(v) for v in lists.values())
     lists_sheet.append(list(lists))
     for i in range(longest):
         lists_sheet.append([values[i] if i < len(values) else None for values in lists.values()])
 
-    # Cases: frozen header row, widths, a drop-down or an input message per column.
-    helps = {c: (required, text) for c, required, text, _ in column_help()}
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns):
-        letter = column_letter(index)
-        sheet.column_dimensions[letter].width = _column_width(column)
-        required, text = helps.get(column, ("no", ""))
-        title = column[:32]
-        validation = DataValidation(
-            showInputMessage=True,
-            promptTitle=title,
-            prompt=(("Required. " if required == "yes" else "") + text)[:255],
-            allow_blank=True,
-        )
-        field = field_of(column)
-        if column in lists:
-            size = len(lists[column])
-            validation.type = "list"
-            validation.formula1 = (
-                f"Lists!${list_columns[column]}$2:${list_columns[column]}${size + 1}"
-            )
-        elif field is not None and field.kind == "boolean":
-            validation.type = "list"
-            validation.formula1 = '"yes,no"'
-        if validation.type == "list":
-            validation.showErrorMessage = True
-            validation.errorStyle = "warning"
-            validation.errorTitle = title
-            validation.error = "Not in the list; see the Help sheet for the allowed values."
-        validation.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
-        sheet.data_validations.append(validation)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = bold
-        cell.fill = fill
-        header.append(cell)
-    sheet.append(header)
-    try:
-        for row in rows:
-            cells: list[Any] = []
-            for value in row:
-                if isinstance(value, dt.date):
-                    moment = dt.datetime.combine(value, dt.time())
-                    cell = WriteOnlyCell(sheet, value=moment)
-                    cell.number_format = DATE_FORMAT
-                    cells.append(cell)
-                else:
-                    cells.append(value)
-            sheet.append(cells)
-    except BaseException:
-        _discard(workbook)
-        raise
 
-    # Help: what each column holds.
+def _column_validation(column: str, letter: str, lists: dict[str, list[str]]) -> Any:
+    """The drop-down (codelists, yes/no) or the input message of a column of the Cases sheet."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    helps = {c: (required, text) for c, required, text, _ in column_help()}
+    required, text = helps.get(column, ("no", ""))
+    title = column[:32]
+    validation = DataValidation(
+        showInputMessage=True,
+        promptTitle=title,
+        prompt=(("Required. " if required == "yes" else "") + text)[:255],
+        allow_blank=True,
+    )
+    field = field_of(column)
+    if column in lists:
+        list_column = column_letter(list(lists).index(column))
+        validation.type = "list"
+        validation.formula1 = f"Lists!${list_column}$2:${list_column}${len(lists[column]) + 1}"
+    elif field is not None and field.kind == "boolean":
+        validation.type = "list"
+        validation.formula1 = '"yes,no"'
+    if validation.type == "list":
+        validation.showErrorMessage = True
+        validation.errorStyle = "warning"
+        validation.errorTitle = title
+        validation.error = "Not in the list; see the Help sheet for the allowed values."
+    validation.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
+    return validation
+
+
+def _header_cell(sheet: Any, title: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+
+    cell = WriteOnlyCell(sheet, value=title)
+    cell.font = Font(bold=True)
+    cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    return cell
+
+
+def _data_cell(sheet: Any, value: Any) -> Any:
+    """A value of the Cases sheet: dates as date cells, everything else as it is."""
+    if not isinstance(value, dt.date):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=dt.datetime.combine(value, dt.time()))
+    cell.number_format = DATE_FORMAT
+    return cell
+
+
+def _write_help(help_sheet: Any, columns: Sequence[str], cities: Sequence[tuple[str, str]]) -> None:
+    """The Help sheet: what each column holds, the conventions, the cities."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment
+
+    wrap = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCD", (26, 10, 60, 70), strict=True):
         help_sheet.column_dimensions[letter].width = width
     help_sheet.freeze_panes = "A2"
-    head = []
-    for title in ("Column", "Required", "Explanation", "Allowed values and format"):
-        cell = WriteOnlyCell(help_sheet, value=title)
-        cell.font = bold
-        cell.fill = fill
-        head.append(cell)
-    help_sheet.append(head)
+    titles = ("Column", "Required", "Explanation", "Allowed values and format")
+    help_sheet.append([_header_cell(help_sheet, title) for title in titles])
     for values in column_help():
         if values[0] not in columns:
             continue
@@ -199,7 +207,6 @@ def write_workbook(
         help_sheet.append([note])
     if cities:
         help_sheet.append(["Cities: " + ", ".join(f"{c} ({n})" for c, n in cities)])
-    workbook.save(path)
 
 
 def _discard(workbook: Any) -> None:
