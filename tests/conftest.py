@@ -52,6 +52,14 @@ _counter = itertools.count()
 _ran: dict[str, int] = {"sqlite": 0, "postgresql": 0}
 
 
+@pytest.fixture(autouse=True)
+def user_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own user data folder (drafts of guided entry): never the real one."""
+    folder = tmp_path / "user-data"
+    monkeypatch.setenv("PROCUREMENT_DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite"

@@ -122,6 +122,8 @@ def test_guided_optional_details_cpv_search_and_change_before_storing(run: Run) 
 
 
 def test_guided_add_given_values_are_checked_and_declining_stores_nothing(run: Run) -> None:
+    """Declining opens the field menu; leaving there (end of input) stores nothing and keeps
+    the answers as a draft."""
     result = run(
         "case", "add", "--city", "hel", "--category", "food",
         input=lines("B", "T", "goods", "transport", "open", "planned", "n", "n", ""),
@@ -129,7 +131,9 @@ def test_guided_add_given_values_are_checked_and_declining_stores_nothing(run: R
     )  # fmt: skip
     assert result.exit_code == 1
     assert "  Not accepted: 'food' is not one of: goods, services, works\n" in result.output
-    assert result.output.endswith("Nothing stored.\n")
+    assert result.output.endswith(
+        "Nothing stored. Draft kept; run `procurement case add --resume` to continue.\n"
+    )
     assert json.loads(run("case", "list", "--format", "json").stdout) == []
 
 

@@ -19,7 +19,12 @@ from sqlalchemy import Connection, Table, bindparam, select, text
 
 from procurement.cases.fields import ASSIGNED, CASE_NAMES, REQUIRED_FIELDS
 from procurement.cases.store.audit import event_row
-from procurement.cases.store.references import ocid_prefix, reference_taken, reserve_numbers
+from procurement.cases.store.references import (
+    identity_problems,
+    ocid_prefix,
+    reference_taken,
+    reserve_numbers,
+)
 from procurement.cases.validate import validate
 from procurement.cases.values import (
     OUTCOME_COLUMNS,
@@ -134,17 +139,28 @@ class BulkWriter:
         provenance: Mapping[str, Any] | None = None,
     ) -> Prepared:
         """:meth:`prepare` for values :func:`~procurement.cases.validate.validate` has just returned
-        (with these cities and the required fields), as the OCDS importer has them."""
+        (with these cities and the required fields), as the OCDS importer has them. A given
+        reference or ocid must belong to the case's city (:func:`identity_problems`)."""
+        problems = identity_problems(city=values["city"], reference=reference, ocid=ocid, row=row)
+        if problems:
+            raise ValidationError(problems)
         return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
 
     # references --------------------------------------------------------------------------
 
     def taken(self, references: Sequence[str]) -> set[str]:
-        """Which of ``references`` the registry already holds."""
+        """Which of ``references`` the registry already holds, as a reference or as the
+        ocid made from it (an imported case may hold one): neither can be handed out."""
         taken: set[str] = set()
+        prefix = ocid_prefix()
         for chunk in _chunks(references):
             taken.update(
                 self.db.scalars(select(cases.c.reference).where(cases.c.reference.in_(chunk)))
+            )
+            ocids = [prefix + r for r in chunk]
+            taken.update(
+                ocid[len(prefix) :]
+                for ocid in self.db.scalars(select(cases.c.ocid).where(cases.c.ocid.in_(ocids)))
             )
         return taken
 
