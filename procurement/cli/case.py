@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from procurement.cases.fields import FIELD_BY_NAME, FIELDS, PERSONAL_FIELDS, Field
 from procurement.cli.context import AppContext, pass_app
-from procurement.cli.fieldopts import collect, field_options, interactive
+from procurement.cli.fieldopts import (
+    COMPLETION_LIMIT,
+    Completer,
+    collect,
+    field_options,
+    interactive,
+    read_registry,
+    values_of,
+)
 from procurement.cli.filters import case_filter_options
 from procurement.cli.output import dumps, emit, format_option, include_contacts_option, is_terminal
 from procurement.cli.output import text as cell
@@ -29,6 +40,7 @@ if TYPE_CHECKING:
 GROUP_TITLES = {"case": "Case", "ppp": "PPP details", "outcome": "Outcome"}
 LIST_COLUMNS = ["reference", "city", "year", "status", "procedure", "title", "value", "ppp_model"]
 TABLE_LIMIT = 50
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -53,6 +65,49 @@ def _cities(app: AppContext) -> dict[str, str]:
         }
 
 
+def _complete_reference(*, include_removed: bool) -> Completer:
+    """Shell completion of case references from the registry (``HEL-2`` gives HEL-2025-001,
+    ...), at most :data:`COMPLETION_LIMIT`; nothing at all when the registry cannot be read."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from sqlalchemy import select
+
+        from procurement.storage.schema import cases
+
+        prefix = incomplete.strip().upper()
+
+        def read(connection: Connection) -> list[CompletionItem]:
+            query = select(cases.c.reference, cases.c.title).where(
+                cases.c.reference.startswith(prefix, autoescape=True)
+            )
+            if not include_removed:
+                query = query.where(cases.c.removed_at.is_(None))
+            rows = connection.execute(query.order_by(cases.c.reference).limit(COMPLETION_LIMIT))
+            return [CompletionItem(reference, help=title) for reference, title in rows]
+
+        return read_registry(ctx, read)
+
+    return complete
+
+
+def complete_assignment(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """``--set`` completion: field names followed by ``=``, then the codes a codelist field
+    takes (``status=aw`` gives ``status=awarded``)."""
+    if "=" in incomplete:
+        name, typed = incomplete.split("=", 1)
+        field = FIELD_BY_NAME.get(name.replace("-", "_").lower())
+        if field is None:
+            return []
+        low = typed.lower()
+        return [
+            CompletionItem(f"{name}={code}", help=label)
+            for code, label in values_of(field)
+            if code.lower().startswith(low)
+        ]
+    low = incomplete.lower().replace("-", "_")
+    return [CompletionItem(f"{f.name}=", help=f.help) for f in FIELDS if f.name.startswith(low)]
+
+
 def _keep(text: str, reference: str, suffix: str) -> Path:
     import tempfile
     from pathlib import Path
@@ -62,6 +117,97 @@ def _keep(text: str, reference: str, suffix: str) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     return Path(name)
+
+
+DRAFT_KEPT = "Draft kept; run `procurement case add --resume` to continue."
+# The exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
+
+
+def _json_option(what: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=f"text: one sentence; json: {what} (for scripts).",
+    )
+
+
+def _offer_draft(
+    app: AppContext, raw: dict[str, Any], *, resume: bool, discard: bool, prompted: bool
+) -> dict[str, Any]:
+    """``raw`` on top of the kept draft when the officer takes it up (``--resume``, or
+    ``y`` when offered on a terminal); the draft is deleted when they decline."""
+    from procurement.cli import drafts
+
+    if not (resume or discard or prompted):
+        return raw
+    draft = drafts.load(app.url, app.username)
+    if draft is None:
+        if resume:
+            click.echo("No draft to resume; starting a new case.", err=True)
+        return raw
+    if discard:
+        drafts.discard(app.url, app.username)
+        click.echo("Draft discarded.", err=True)
+        return raw
+    count = drafts.count(draft.answers)
+    noun = "answer" if count == 1 else "answers"
+    if resume or click.confirm(
+        f"A draft from {draft.when} with {count} {noun} exists: resume it?", default=True
+    ):
+        click.echo(f"Resuming the draft from {draft.when}.", err=True)
+        return {**draft.answers, **raw}  # flags and --from win over the draft
+    drafts.discard(app.url, app.username)
+    click.echo("Draft discarded; starting a new case.", err=True)
+    return raw
+
+
+def _keep_draft(app: AppContext, answers: Mapping[str, Any]) -> str:
+    """Keep the answers typed so far as the draft; what to tell the officer ("" when there
+    is nothing to keep: an older draft stays as it is)."""
+    from procurement.cli import drafts
+
+    if not drafts.count(answers):
+        return ""
+    try:
+        drafts.save(app.url, app.username, answers)
+    except OSError as exc:
+        return f"Your answers could not be kept as a draft ({exc.strerror or exc})."
+    return DRAFT_KEPT
+
+
+@contextmanager
+def _draft_on_leaving(app: AppContext, answers: dict[str, Any]) -> Iterator[None]:
+    """Keep ``answers`` (filled in place by the questions) as a draft when the officer leaves
+    without storing: Ctrl-C (exit status 130), end of input (1) or a failure (its own)."""
+    try:
+        yield
+    except click.exceptions.Exit:
+        raise
+    except (KeyboardInterrupt, click.exceptions.Abort, EOFError) as exc:
+        # click turns Ctrl-C and end of input at a prompt into Abort (the cause kept as context)
+        ctrl_c = isinstance(exc, KeyboardInterrupt) or isinstance(
+            exc.__context__, KeyboardInterrupt
+        )
+        told = _keep_draft(app, answers)
+        click.echo("")  # end the line of the question left unanswered
+        click.echo(f"Nothing stored. {told}".rstrip(), err=True)
+        raise click.exceptions.Exit(INTERRUPTED if ctrl_c else 1) from None
+    except ProcurementError as exc:
+        told = _keep_draft(app, answers)
+        if not told:
+            raise
+        failure = BadInput if exc.exit_code == 2 else ProcurementError
+        raise failure(f"{exc}; nothing stored. {told}") from None
+    except Exception:
+        told = _keep_draft(app, answers)
+        if told:
+            sys.stdout.flush()
+            click.echo(f"Nothing stored. {told}", err=True)
+        raise
 
 
 @case.command()
@@ -79,29 +225,54 @@ def _keep(text: str, reference: str, suffix: str) -> Path:
     help="Never ask questions: fail listing every missing or invalid field "
     "(the default when input is not a terminal).",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Take up the draft kept when a guided `case add` was left unfinished, without "
+    "asking (flags and --from win over its answers).",
+)
+@click.option(
+    "--discard-draft",
+    is_flag=True,
+    help="Delete that draft without asking, and start a new case.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the assigned reference.")
+@_json_option("the case as stored, as `case show --format json --include-contacts` gives it")
 @pass_app
 def add(
-    app: AppContext, /, from_file: str | None, no_input: bool, quiet: bool, **params: Any
+    app: AppContext,
+    /,
+    from_file: str | None,
+    no_input: bool,
+    resume: bool,
+    discard_draft: bool,
+    quiet: bool,
+    fmt: str,
+    **params: Any,
 ) -> None:
     """Record a new case; prints the reference assigned to it (e.g. HEL-2025-001).
 
     On a terminal, questions guide you through every required field that is missing
     (numbered menus for codelists, CPV search by words); nothing is stored until you
-    confirm the summary. With --no-input, or in a script, missing or invalid fields are
-    all listed in one error and nothing is stored.
+    confirm the summary. Answer n there to change a field. Leave with Ctrl-C and your
+    answers are kept as a draft that the next `case add` offers to resume. With
+    --no-input, or in a script, missing or invalid fields are all listed in one error
+    and nothing is stored.
 
     \b
     Example:
       procurement case add
+      procurement case add --resume            # take up an unfinished guided entry
       procurement case add --no-input --city HEL --buyer "City of Helsinki" \\
         --title "Electric buses" --category goods --sector transport \\
         --procedure competitive-dialogue --status planned \\
         --innovation-approach market-dialogue --estimated-value 1200000 --currency EUR
-      procurement case add --from case.yaml --status awarded
+      procurement case add --from case.yaml --status awarded --format json
     """
     from procurement.cases.store.create import add_new_case
 
+    if resume and discard_draft:
+        raise BadInput("--resume and --discard-draft exclude each other; give one of them")
     raw: dict[str, Any] = {}
     if from_file:
         from pathlib import Path
@@ -113,52 +284,64 @@ def add(
     # for a new case an empty value is no value (a file from `case show --format json` has many)
     raw = {k: v for k, v in raw.items() if v not in (None, "", [], {})}
     prompted = interactive(no_input)
-    if prompted:
-        from procurement.cli.prompts import complete_case
+    raw = _offer_draft(app, raw, resume=resume, discard=discard_draft, prompted=prompted)
 
-        answers = complete_case(raw, cities=_cities(app))
-        if answers is None:
-            click.echo("Nothing stored.")
-            raise click.exceptions.Exit(1)
-        raw = answers
-    try:
-        data = raw
-
+    def store(data: Mapping[str, Any]) -> str:
         def work(connection: Connection) -> str:
             return add_new_case(db=connection, data=data, user=app.username)
 
-        reference = app.run_in_connection(work)
-    except ProcurementError as exc:
-        if not prompted:
-            raise
-        from procurement.cases.values import jsonable
+        return app.run_in_connection(work)
 
-        kept = _keep(dumps(jsonable(raw)), "new", ".json")
-        raise type(exc)(
-            f"{exc}; your answers are kept in {kept}: "
-            f"`procurement case add --from {kept}` takes them up again"
-        ) from None
+    if prompted:
+        from procurement.cli.prompts import complete_case
+
+        answers = dict(raw)
+        with _draft_on_leaving(app, answers):
+            complete_case(answers, cities=_cities(app))
+            reference = store(answers)
+    else:
+        reference = store(raw)
+    if prompted or resume:
+        from procurement.cli import drafts
+
+        drafts.discard(app.url, app.username)
+    if fmt == "json":
+        from procurement.cases.formats import case_record
+        from procurement.cases.query import get_case
+
+        with app.read_session() as session:
+            record = case_record(
+                get_case(session=session, reference=reference), include_contacts=True
+            )
+        click.echo(dumps(record))
+        return
     click.echo(reference if quiet else f"Added case {reference}.")
 
 
-def _report_changes(reference: str, changes: Mapping[str, Any], what: str = "") -> None:
-    if changes:
+def _report_changes(
+    reference: str, changes: Mapping[str, Any], what: str = "", fmt: str = "text"
+) -> None:
+    if fmt == "json":
+        click.echo(dumps({"reference": reference, "changes": dict(changes)}))
+    elif changes:
         click.echo(f"Updated {what}{reference}: {', '.join(changes)}.")
     else:
         click.echo(f"No change to {reference}: the values given are the ones stored.")
 
 
 @case.command()
-@click.argument("reference")
+@click.argument("reference", shell_complete=_complete_reference(include_removed=False))
 @click.option(
     "--set",
     "assignments",
     multiple=True,
     metavar="FIELD=VALUE",
     help="Set one field (repeatable), e.g. --set status=awarded. An empty VALUE clears it.",
+    shell_complete=complete_assignment,
 )
+@_json_option('{"reference": ..., "changes": {FIELD: {"old": ..., "new": ...}}}')
 @pass_app
-def edit(app: AppContext, reference: str, assignments: tuple[str, ...]) -> None:
+def edit(app: AppContext, reference: str, assignments: tuple[str, ...], fmt: str) -> None:
     """Change a case, with --set FIELD=VALUE or in your editor ($EDITOR).
 
     Without --set the case opens as a commented YAML document. When you save, it is
@@ -171,6 +354,7 @@ def edit(app: AppContext, reference: str, assignments: tuple[str, ...]) -> None:
       procurement case edit HEL-2025-001 --set status=awarded --set awarded_on=2025-06-30
       procurement case edit HEL-2025-001 --set innovation_approaches="market-dialogue;ppi"
       EDITOR=nano procurement case edit HEL-2025-001
+      procurement case edit HEL-2025-001 --set status=awarded --format json
     """
     from procurement.cases.store.update import update_case
     from procurement.cli.editor import parse_assignments
@@ -185,14 +369,14 @@ def edit(app: AppContext, reference: str, assignments: tuple[str, ...]) -> None:
             return found.reference, changes
 
         ref, changes = app.run_in_transaction(work)
-        _report_changes(ref, changes)
+        _report_changes(ref, changes, fmt=fmt)
         return
     if not interactive():
         raise BadInput(
             "no terminal to open an editor in; give the changes with --set, e.g. "
             f"`procurement case edit {reference} --set status=awarded`"
         )
-    _edit_in_editor(app, reference)
+    _edit_in_editor(app, reference, fmt)
 
 
 def _run_editor(text: str, reference: str) -> str | None:
@@ -216,7 +400,7 @@ def _run_editor(text: str, reference: str) -> str | None:
         path.unlink(missing_ok=True)
 
 
-def _edit_in_editor(app: AppContext, reference: str) -> None:
+def _edit_in_editor(app: AppContext, reference: str, fmt: str = "text") -> None:
     from procurement.cases.query import get_case
     from procurement.cases.store.update import update_case
     from procurement.cases.values import case_values
@@ -239,14 +423,17 @@ def _edit_in_editor(app: AppContext, reference: str) -> None:
         if edited is None or is_empty(edited) or (text != document and edited == text):
             if text != document:
                 kept = _keep(text, ref, ".yaml")
-                click.echo(f"Edit abandoned; {ref} is unchanged. Your text is kept in {kept}.")
+                click.echo(
+                    f"Edit abandoned; {ref} is unchanged. Your text is kept in {kept}.",
+                    err=fmt == "json",
+                )
                 raise click.exceptions.Exit(1)
-            click.echo(f"No change to {ref}.")
+            _no_change(ref, fmt)
             return
         try:
             data = changed_keys(baseline, parse_document(edited))
             if not data:
-                click.echo(f"No change to {ref}.")
+                _no_change(ref, fmt)
                 return
             changes = app.run_in_transaction(
                 lambda session, data=data: update_case(  # type: ignore[misc]
@@ -261,8 +448,15 @@ def _edit_in_editor(app: AppContext, reference: str) -> None:
             text = with_errors(edited, [str(exc)])
             click.echo(f"Not saved: {exc}. Reopening the editor.", err=True)
             continue
-        _report_changes(ref, changes)
+        _report_changes(ref, changes, fmt=fmt)
         return
+
+
+def _no_change(reference: str, fmt: str) -> None:
+    if fmt == "json":
+        _report_changes(reference, {}, fmt=fmt)
+    else:
+        click.echo(f"No change to {reference}.")
 
 
 def _display(field: Field, value: Any, values: Mapping[str, Any]) -> str:
@@ -358,7 +552,7 @@ def _show_text(found: Case, include_contacts: bool) -> None:
 
 
 @case.command()
-@click.argument("reference")
+@click.argument("reference", shell_complete=_complete_reference(include_removed=True))
 @format_option("text", "json", "ocds", default="text")
 @include_contacts_option
 @pass_app
@@ -476,7 +670,7 @@ def _change_text(action: str, changes: Mapping[str, Any]) -> str:
 
 
 @case.command()
-@click.argument("reference")
+@click.argument("reference", shell_complete=_complete_reference(include_removed=True))
 @format_option("table", "json")
 @pass_app
 def history(app: AppContext, reference: str, fmt: str) -> None:
@@ -516,7 +710,7 @@ def history(app: AppContext, reference: str, fmt: str) -> None:
 
 
 @case.command()
-@click.argument("reference")
+@click.argument("reference", shell_complete=_complete_reference(include_removed=True))
 @click.option("--undo", is_flag=True, help="Restore a removed case.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
@@ -19,7 +19,13 @@ from click.shell_completion import CompletionItem
 from procurement.cases.fields import Field, field_comment
 from procurement.core import codelists as cl
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]]
+COMPLETION_LIMIT = 50
 
 ENV_INTERACTIVE = "PROCUREMENT_INTERACTIVE"
 SINGULAR = {
@@ -61,7 +67,8 @@ def interactive(no_input: bool = False) -> bool:
     return sys.stdin.isatty()
 
 
-def _values(field: Field) -> list[tuple[str, str]]:
+def values_of(field: Field) -> list[tuple[str, str]]:
+    """The codes a field takes and their labels (a codelist, the currencies), else none."""
     if field.codelist is not None:
         return [(m.value, m.label) for m in field.codelist]
     if field.kind == "currency":
@@ -69,9 +76,74 @@ def _values(field: Field) -> list[tuple[str, str]]:
     return []
 
 
-def _completer(
-    field: Field,
-) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]] | None:
+def _database_url(ctx: click.Context) -> str:
+    """The registry the command line being completed names (``--database`` or its env
+    variable, else the default): while completing, no command callback has run."""
+    from procurement.cli.context import AppContext
+    from procurement.storage.engine import default_database_url
+
+    current: click.Context | None = ctx
+    while current is not None:
+        if isinstance(current.obj, AppContext) and current.obj.database:
+            return current.obj.database
+        given = current.params.get("database")
+        if isinstance(given, str) and given.strip():
+            return given
+        current = current.parent
+    return default_database_url()
+
+
+def read_registry(ctx: click.Context, read: Callable[[Connection], list[T]]) -> list[T]:
+    """What ``read`` finds in the registry, for shell completion: never an error (a missing
+    file, a server that is down or an old schema give nothing), never a new file."""
+    try:
+        from pathlib import Path
+
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        from procurement.storage.engine import parse_url
+
+        url = parse_url(_database_url(ctx))
+        if url.get_backend_name() == "sqlite":
+            database = url.database or ""
+            if not database or database == ":memory:" or not Path(database).expanduser().is_file():
+                return []
+            engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 1})
+        else:
+            engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 3})
+        try:
+            with engine.connect() as connection:
+                return read(connection)
+        finally:
+            engine.dispose()
+    except Exception:
+        return []
+
+
+def complete_city(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """The codes of the registry's cities that start with what is typed (their names as help)."""
+    from sqlalchemy import select
+
+    from procurement.storage.schema import cities
+
+    prefix = incomplete.strip().upper()
+
+    def read(connection: Connection) -> list[CompletionItem]:
+        rows = connection.execute(
+            select(cities.c.code, cities.c.name)
+            .where(cities.c.code.startswith(prefix, autoescape=True))
+            .order_by(cities.c.code)
+            .limit(COMPLETION_LIMIT)
+        )
+        return [CompletionItem(code, help=name) for code, name in rows]
+
+    return read_registry(ctx, read)
+
+
+def _completer(field: Field) -> Completer | None:
+    if field.kind == "city":
+        return complete_city
     if field.kind == "risks":
 
         def risks(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -89,7 +161,7 @@ def _completer(
             ]
 
         return risks
-    values = _values(field)
+    values = values_of(field)
     if not values:
         return None
 

@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from procurement.cases.fields import ASSIGNED, CASE_FIELDS, FIELD_BY_NAME, REQUIRED_FIELDS, Field
-from procurement.cases.validate import PARSERS, Invalid, validate
 from procurement.cases.formats import cell_text
+from procurement.cases.validate import PARSERS, Invalid, validate
 from procurement.core import codelists as cl
 from procurement.core import cpv as cpv_vocabulary
 from procurement.core.errors import ValidationError
@@ -49,15 +49,22 @@ def _resolve(answer: str, choices: list[tuple[str, str]]) -> str:
     return text
 
 
+CPV_SHOWN = 15
+
+
 def _search_cpv(answer: str) -> str | None:
     """Let the officer pick a CPV code among those whose label holds the words of ``answer``."""
-    found = cpv_vocabulary.search(answer, 15)
-    if not found:
+    matches = cpv_vocabulary.search(answer)
+    if not matches:
         click.echo(f"  No CPV label contains '{answer}'; try other or fewer words, or a code.")
         return None
-    click.echo(f"  CPV codes whose label contains '{answer}':")
+    found = matches[:CPV_SHOWN]
+    shown = f"the best {len(found)} of {len(matches)}" if len(matches) > len(found) else "all"
+    click.echo(f"  CPV codes matching '{answer}' ({shown}, whole words first):")
     for number, (code, label) in enumerate(found, 1):
         click.echo(f"  {number:>3}  {code}  {label}")
+    if len(matches) > len(found):
+        click.echo("  Not there? Press Enter and type more words to narrow down.")
     picked = click.prompt(
         "  Number of the code (Enter to search again)", default="", show_default=False
     ).strip()
@@ -66,6 +73,14 @@ def _search_cpv(answer: str) -> str | None:
     if picked and CPV_LIKE.match(picked):
         return picked
     return None
+
+
+LEAVE_HINT = "Ctrl-C leaves; your answers are kept as a draft"
+
+
+def required_message(field: Field) -> str:
+    """Why an empty answer to a required question is asked again."""
+    return f"{field.name} is required: no case is stored without it. Type a value ({LEAVE_HINT})."
 
 
 def ask(
@@ -95,14 +110,13 @@ def ask(
         click.echo(_style(f"  Not accepted: {error}", fg="red"))
     default = "" if current is None else cell_text(field.name, current) or str(current)
     while True:
+        # never default=None: click would ask again in silence after an empty answer
         answer: str = click.prompt(
-            f"{field.label}{hint}",
-            default=default if (default or not field.required) else None,
-            show_default=bool(default),
+            f"{field.label}{hint}", default=default, show_default=bool(default)
         ).strip()
         if not answer:
             if field.required:
-                click.echo(_style(f"  {field.label} is required.", fg="red"))
+                click.echo(_style(f"  {required_message(field)}", fg="red"))
                 continue
             return None
         numbers = [a for a in re.split(r"[,;\s]+", answer) if a.isdigit()]
@@ -179,13 +193,72 @@ def _summary(clean: Mapping[str, Any]) -> None:
         click.echo(f"  {field.label:<24} {text}")
 
 
-def complete_case(raw: Mapping[str, Any], *, cities: Mapping[str, str]) -> dict[str, Any] | None:
-    """Prompt for what ``raw`` lacks (and what it has wrong), show a summary, ask to confirm.
+MENU_COLUMNS = 3
 
-    Returns the raw mapping to store, or ``None`` when the officer declines to store it.
+
+def _field_menu() -> list[Field]:
+    """Show the fields of a case as a numbered menu; the fields in menu order."""
+    fields = list(CASE_FIELDS)
+    rows = -(-len(fields) // MENU_COLUMNS)
+    click.echo("")
+    click.echo(_style("Fields you can change", bold=True))
+    cells = [f"{number:>4}  {field.label}" for number, field in enumerate(fields, 1)]
+    width = max(len(c) for c in cells) + 2
+    for row in range(rows):
+        click.echo("".join(c.ljust(width) for c in cells[row::rows]).rstrip())
+    return fields
+
+
+def _pick_field(answer: str, fields: list[Field]) -> Field | None:
+    """The field an answer names: its menu number, its name or its label (any case)."""
+    text = answer.strip()
+    if text.isdigit():
+        number = int(text)
+        return fields[number - 1] if 1 <= number <= len(fields) else None
+    wanted = re.sub(r"[\s_-]+", "_", text.lower())
+    for field in fields:
+        if wanted in (field.name, re.sub(r"[\s_-]+", "_", field.label.lower())):
+            return field
+    return None
+
+
+def _change_one(
+    answers: dict[str, Any], clean: Mapping[str, Any], cities: Mapping[str, str]
+) -> bool:
+    """The field menu: the officer picks a field and answers it again. False when they press
+    Enter to go back to the summary unchanged."""
+    fields = _field_menu()
+    while True:
+        name = click.prompt(
+            "Field to change (number or name; Enter to see the summary again)",
+            default="",
+            show_default=False,
+        ).strip()
+        if not name:
+            return False
+        chosen = _pick_field(name, fields)
+        if chosen is None:
+            click.echo(
+                _style(
+                    f"  '{name}' is not a field of a case: give a number from 1 to "
+                    f"{len(fields)} or a name, e.g. title.",
+                    fg="red",
+                )
+            )
+            continue
+        answers[chosen.name] = ask(chosen, cities=cities, current=clean.get(chosen.name))
+        return True
+
+
+def complete_case(answers: dict[str, Any], *, cities: Mapping[str, str]) -> dict[str, Any]:
+    """Prompt for what ``answers`` lacks (and what it has wrong), show a summary and ask to
+    confirm; ``n`` opens the field menu to change a field, then the summary comes again.
+
+    ``answers`` (raw values) is completed in place, so that whoever calls this still has
+    every answer typed so far when the officer leaves (Ctrl-C, end of input): see
+    :mod:`procurement.cli.drafts`. Returns ``answers`` once the officer confirms.
     ``cities`` maps the known city codes to their names (for the menu).
     """
-    answers: dict[str, Any] = dict(raw)
     click.echo("New case. Answer the questions; nothing is stored until you confirm.")
     clean = _fix_until_valid(answers, cities)
     optional = [f for f in CASE_FIELDS if not f.required and f.name not in answers]
@@ -203,16 +276,5 @@ def complete_case(raw: Mapping[str, Any], *, cities: Mapping[str, str]) -> dict[
         _summary(clean)
         if click.confirm("\nStore this case?", default=True):
             return answers
-        name = click.prompt(
-            "Field to change (its name, e.g. title; Enter to leave without storing)",
-            default="",
-            show_default=False,
-        ).strip()
-        if not name:
-            return None
-        chosen = FIELD_BY_NAME.get(name.replace("-", "_").replace(" ", "_").lower())
-        if chosen is None or chosen.group != "case":
-            click.echo(_style(f"  '{name}' is not a field of a case.", fg="red"))
-            continue
-        answers[chosen.name] = ask(chosen, cities=cities, current=clean.get(chosen.name))
-        clean = _fix_until_valid(answers, cities)
+        if _change_one(answers, clean, cities):
+            clean = _fix_until_valid(answers, cities)
