@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import sys
 from typing import Any
 
@@ -128,13 +129,13 @@ def load(path: str, url: str) -> int:
                 link, _, title = line.partition(" ")
                 documents.append((case_id, position, link, _none(title)))
 
-    org_rows = [(i, name, org_country.get(name)) for name, i in orgs.items()]
+    org_rows = [(i, name, _key(name), org_country.get(name)) for name, i in orgs.items()]
     case_cols = (
         "id, reference, ocid, city_code, buyer_id, winner_id, winner_is_sme, year, created_at,"
         f" updated_at, origin, {', '.join(CASE_TEXT)}"
     )
     statements = [
-        ("INSERT INTO organisations (id, name, country) VALUES (?, ?, ?)", org_rows),
+        ("INSERT INTO organisations (id, name, name_key, country) VALUES (?, ?, ?, ?)", org_rows),
         (f"INSERT INTO cases ({case_cols}) VALUES ({', '.join('?' * 33)})", cases),
         ("INSERT INTO case_approaches (case_id, approach) VALUES (?, ?)", approaches),
         (
@@ -194,3 +195,8 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _key(name: str) -> str:
+    """The organisation's compared name, as the registry stores it (name_key)."""
+    return re.sub(r"[\s.,;:]+$", "", re.sub(r"\s+", " ", name.casefold()).strip())

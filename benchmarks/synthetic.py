@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from procurement.cases.fields import FIELDS
+from procurement.cases.values import organisation_key
 from procurement.core import codelists as cl
 
 DEFAULT_SEED = 20261128
@@ -349,6 +350,7 @@ class Generator:
             values["tender_published"] = day
         if awarded:
             award_day = day + dt.timedelta(days=20 + int(rng.expovariate(1 / 60)))
+            award_day = min(award_day, TODAY)  # an award date is never in the future
             values["awarded_on"] = award_day
             start = award_day + dt.timedelta(days=10 + int(r() * 80))
             values["contract_start"] = start
@@ -365,6 +367,9 @@ class Generator:
             if status == "completed":
                 delay = int(rng.gauss(20, 90))
                 completed = max(end + dt.timedelta(days=delay), start)
+                if completed > TODAY:  # not delivered yet: still being carried out
+                    values["status"] = "implementation"
+            if values["status"] == "completed":
                 values["completed_on"] = completed
                 overrun = math.exp(rng.gauss(0.03, 0.12))
                 values["final_value"] = _amount(price * overrun)
@@ -603,7 +608,13 @@ def populate(url: str, n: int, *, seed: int = DEFAULT_SEED, chunk: int = 20_000)
             conn.execute(
                 insert(Organisation),
                 [
-                    {"id": o.id, "name": o.name, "country": o.country, "identifier": o.identifier}
+                    {
+                        "id": o.id,
+                        "name": o.name,
+                        "name_key": organisation_key(o.name),
+                        "country": o.country,
+                        "identifier": o.identifier,
+                    }
                     for o in generator.orgs
                 ],
             )

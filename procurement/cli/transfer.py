@@ -119,6 +119,25 @@ def atomic_output(path: Path) -> Iterator[Path]:
     is_flag=True,
     help="OCDS: refuse the whole file if any release is bad (default: skip it).",
 )
+@click.option(
+    "--allow-duplicates",
+    is_flag=True,
+    help="Import rows without a reference even when they look like a case already in the "
+    "registry or another row of the file (same ocid, or same buyer, title and date).",
+)
+@click.option(
+    "--write-back",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="After the import, write a copy of the sheet with every row's reference filled in "
+    "(same format as FILE; a new file, never the one imported).",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="List every row's reference and action (always done for up to 50 rows).",
+)
 @pass_app
 def import_(
     app: AppContext,
@@ -128,20 +147,45 @@ def import_(
     city: str | None,
     city_map: Path | None,
     strict: bool,
+    allow_duplicates: bool,
+    write_back: Path | None,
+    verbose: bool,
 ) -> None:
     """Load cases from a CSV, XLSX, JSON or OCDS file.
 
     Every row is checked first. Spreadsheets and JSON are all or nothing: if any row is
     wrong, every problem is listed (row, column, what is wrong) and nothing is added.
+    A row without a reference that looks like a case already there (same ocid, or same
+    buyer, title and tender or award date, in the same city) is refused as a probable
+    duplicate: give its reference to update the case, or use --allow-duplicates.
 
     \b
     Example:
       procurement template cases.xlsx        # an empty sheet with help
       procurement import cases.xlsx --dry-run
-      procurement import cases.xlsx
+      procurement import cases.xlsx --write-back cases-with-references.xlsx
       procurement import portal-releases.jsonl --city RIX
     """
     kind = detect_format(file) if fmt == "auto" else fmt
+    if write_back is not None:  # refused before anything is imported
+        if dry_run:
+            raise BadInput("--write-back needs a real import: leave out --dry-run")
+        if kind not in ("csv", "xlsx"):
+            raise BadInput(f"--write-back works for CSV and XLSX sheets, not {kind}")
+        if write_back.suffix.lower() != file.suffix.lower():
+            raise BadInput(
+                f"--write-back {write_back.name}: give a {file.suffix or kind} file, "
+                f"the same format as {file.name}"
+            )
+        if write_back.exists():
+            same = write_back.resolve() == file.resolve()
+            what = "is the file being imported" if same else "exists"
+            raise BadInput(f"--write-back {write_back} {what}; choose a new file name")
+    if kind == "ocds" and allow_duplicates:
+        raise BadInput(
+            "--allow-duplicates is for spreadsheets and the JSON form; "
+            "OCDS releases are matched to cases by their ocid"
+        )
     if kind == "ocds":
         from procurement.exchange.ocds.importer import import_ocds
 
@@ -167,6 +211,7 @@ def import_(
                     user=app.username,
                     dry_run=dry_run,
                     progress=bar,
+                    allow_duplicates=allow_duplicates,
                 )
 
     if dry_run:
@@ -175,8 +220,22 @@ def import_(
             session.rollback()
     else:  # one transaction, run again from the start if the database was busy
         summary = app.run_in_transaction(work)
-    for line in summary.lines():
+    for line in summary.lines(per_row=True if verbose else None):
         click.echo(line)
+    if write_back is not None:
+        from procurement.core.errors import ProcurementError
+        from procurement.exchange.tabular.readers import write_back as write_copy
+
+        references = {row: reference for row, reference, _ in summary.rows if reference}
+        try:
+            with atomic_output(write_back) as partial:
+                write_copy(path=file, fmt=kind, target=partial, references=references)
+        except OSError as exc:
+            raise ProcurementError(
+                f"the cases were imported, but {write_back} could not be written "
+                f"({exc.strerror or exc}); export them with `procurement export`"
+            ) from None
+        click.echo(f"Wrote {write_back}: {file.name} with the references of the registry.")
 
 
 @click.command()

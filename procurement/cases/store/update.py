@@ -9,6 +9,7 @@ to the caller, so one command's work is one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
@@ -26,7 +27,7 @@ from procurement.cases.query import get_case
 from procurement.cases.store import audit
 from procurement.cases.store.create import add_new_case, city_codes
 from procurement.cases.validate import is_blank, validate
-from procurement.cases.values import case_values, case_year, diff
+from procurement.cases.values import case_values, case_year, diff, organisation_key
 from procurement.core.clock import now
 from procurement.core.errors import FieldError, NotFound, ValidationError
 from procurement.storage.engine import insert_ignoring_duplicates
@@ -43,15 +44,17 @@ from procurement.storage.models import (
 
 
 def _organisation(session: Session, name: str, country: str | None = None) -> Organisation:
-    """The organisation called ``name``, created on first use (safely when another officer
-    creates it at the same moment)."""
-    by_name = select(Organisation).where(Organisation.name == name)
-    found = session.scalars(by_name).first()
+    """The organisation called ``name`` however it is spelled (:func:`organisation_key`),
+    created on first use (safely when another officer creates it at the same moment)."""
+    key = organisation_key(name)
+    by_key = select(Organisation).where(Organisation.name_key == key)
+    found = session.scalars(by_key).first()
     if found is None:
         session.execute(
-            insert_ignoring_duplicates(session, Organisation), [{"name": name, "country": country}]
+            insert_ignoring_duplicates(session, Organisation),
+            [{"name": name, "name_key": key, "country": country}],
         )
-        return session.scalars(by_name).one()
+        return session.scalars(by_key).one()
     if country and not found.country:
         found.country = country
     return found
@@ -143,7 +146,10 @@ def update_case(
     only: frozenset[str] | None = None,
     row: int | None = None,
 ) -> tuple[Case, dict[str, Any]]:
-    """Change the given fields of a case; returns the case and the changes (empty if none)."""
+    """Change the given fields of a case; returns the case and the changes (empty if none).
+
+    The city and the reference are the identity of a case: a ``data`` that changes either is
+    refused (:class:`IdentityError`); giving the values the case has is fine."""
     case = get_case(session=session, reference=reference)
     if only is not None:
         stray = [k for k in data if k not in only and k not in ASSIGNED]
@@ -152,7 +158,7 @@ def update_case(
                 [FieldError(k, "cannot be set by this command", row) for k in stray]
             )
     before = case_values(case)
-    identity = _reference_change(case, data, row)
+    identity = _identity_change(case, data, row)
     try:
         values = validate(
             data,
@@ -163,8 +169,12 @@ def update_case(
             row=row,
         )
     except ValidationError as exc:
-        raise ValidationError([*identity, *exc.errors]) from None
-    identity += _city_change(case, values, row)
+        if not identity:
+            raise
+        said = {e.field for e in identity}
+        raise ValidationError(
+            [*identity, *(e for e in exc.errors if e.field not in said)]
+        ) from None
     if identity:
         raise ValidationError(identity)
     _apply(session, case, values)
@@ -178,36 +188,45 @@ def update_case(
     return case, changes
 
 
-def _reference_change(case: Case, data: Mapping[str, Any], row: int | None) -> list[FieldError]:
-    """A reference in ``data`` other than the case's own: refused (never silently ignored)."""
-    if "reference" not in data:
-        return []
-    given = data["reference"]
-    if not is_blank(given) and str(given).strip().upper() == case.reference.upper():
-        return []
-    return [
-        FieldError(
-            "reference", "cannot be changed: references are assigned and never reused", row
-        )
-    ]
+@dataclass(frozen=True)
+class IdentityError(FieldError):
+    """A change to the identity of a case (city, reference): "city cannot be changed: ..."."""
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, " if self.row is not None else ""
+        return f"{where}{self.field} {self.message}"
 
 
-def _city_change(case: Case, values: Mapping[str, Any], row: int | None) -> list[FieldError]:
-    """A new city for a stored case: refused, the city is part of the case's identity."""
-    city = values.get("city")
-    if city is None or city == case.city_code:
-        return []
-    if case.reference.upper().startswith(f"{case.city_code}-"):
-        why = f"it is part of the reference {case.reference}"
-    else:
-        why = f"it is part of the identity of case {case.reference}"
-    return [
-        FieldError(
-            "city",
-            f"cannot be changed: {why}; remove the case and add it again in the other city",
-            row,
+def _same(given: Any, stored: str) -> bool:
+    """A raw city or reference names the stored one (as the city parser reads it: trimmed,
+    upper case)."""
+    return not is_blank(given) and str(given).strip().upper() == stored.upper()
+
+
+def _identity_change(case: Case, data: Mapping[str, Any], row: int | None) -> list[FieldError]:
+    """A city or reference in ``data`` other than the case's own: refused, never silently
+    ignored (a blank city is left to the validation: it is required)."""
+    problems: list[FieldError] = []
+    city = data.get("city")
+    if "city" in data and not is_blank(city) and not _same(city, case.city_code):
+        if case.reference.upper().startswith(f"{case.city_code}-"):
+            why = f"it is part of the reference {case.reference}"
+        else:
+            why = f"it is part of the identity of case {case.reference}"
+        problems.append(
+            IdentityError(
+                "city",
+                f"cannot be changed: {why}; remove the case and add it again in the other city",
+                row,
+            )
         )
-    ]
+    if "reference" in data and not _same(data["reference"], case.reference):
+        problems.append(
+            IdentityError(
+                "reference", "cannot be changed: references are assigned and never reused", row
+            )
+        )
+    return problems
 
 
 def set_ppp(

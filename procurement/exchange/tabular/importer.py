@@ -5,16 +5,21 @@ by :class:`~procurement.cases.store.create.BulkWriter`, changes by
 :func:`~procurement.cases.store.update.update_case`), so through the one validation layer, inside
 a savepoint. Problems of every row are collected; if there is any, the savepoint is rolled
 back and one :class:`ImportRejected` lists them all.
+
+A row without a reference that looks like a live case of its city (same ocid, or same buyer,
+title and tender or award date) or like another row of the file is a probable duplicate and
+refused unless ``allow_duplicates`` (:class:`_Duplicates`: a few set-based queries per batch).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from procurement.cases.fields import ASSIGNED, OUTCOME_NAMES, PPP_NAMES, REQUIRED_FIELDS
@@ -22,7 +27,7 @@ from procurement.cases.query import get_case
 from procurement.cases.store.create import city_codes
 from procurement.cases.store.update import update_case
 from procurement.cases.validate import is_empty, validate
-from procurement.cases.values import case_values, changed
+from procurement.cases.values import case_values, changed, organisation_key
 from procurement.core.errors import FieldError, ValidationError
 from procurement.exchange.summary import ImportSummary
 from procurement.exchange.tabular.columns import (
@@ -32,7 +37,10 @@ from procurement.exchange.tabular.columns import (
     REFERENCE_PATTERN,
 )
 from procurement.exchange.tabular.readers import LIMITS, Limits, Table, read_table
-from procurement.storage.models import Case, Outcome, PppDetails
+from procurement.storage.models import Case, Organisation, Outcome, PppDetails
+
+if TYPE_CHECKING:
+    from procurement.cases.store.create import Prepared
 
 SHOWN_PROBLEMS = 100
 BATCH = 500
@@ -65,6 +73,23 @@ class Known:
     removed: bool
     has_outcome: bool
     has_ppp: bool
+
+
+@dataclass(frozen=True)
+class DuplicateRow(FieldError):
+    """A row that is probably a case already there: "row 3: probably HEL-2026-004 (...)"."""
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The case that holds an ocid the file names."""
+
+    reference: str
+    city: str
+    removed: bool
 
 
 def _known(session: Session, references: Sequence[str]) -> dict[str, Known]:
@@ -127,19 +152,203 @@ def _batches(rows: Iterable[tuple[int, dict[str, Any]]], size: int) -> Iterator[
         yield batch
 
 
-def _ocid_owners(session: Session, ocids: Sequence[str]) -> dict[str, str]:
-    owners: dict[str, str] = {}
+def _ocid_owners(session: Session, ocids: Sequence[str]) -> dict[str, Owner]:
+    owners: dict[str, Owner] = {}
     for start in range(0, len(ocids), 500):
         chunk = ocids[start : start + 500]
-        owners.update(
-            {
-                o: r
-                for o, r in session.execute(
-                    select(Case.ocid, Case.reference).where(Case.ocid.in_(chunk))
-                )
-            }
+        stmt = select(Case.ocid, Case.reference, Case.city_code, Case.removed_at).where(
+            Case.ocid.in_(chunk)
         )
+        for ocid, reference, city, removed_at in session.execute(stmt):
+            owners[ocid] = Owner(reference, city, removed_at is not None)
     return owners
+
+
+# Probable duplicates --------------------------------------------------------------------
+
+ALLOW_HINT = "or use --allow-duplicates"
+
+
+def _same_dates(
+    tender: dt.date | None, award: dt.date | None, other_tender: Any, other_award: Any
+) -> str | None:
+    """What two cases of the same buyer and title share: None if no date."""
+    same_tender = tender is not None and tender == other_tender
+    same_award = award is not None and award == other_award
+    if same_tender and same_award:
+        return "buyer, title, tender and award dates"
+    if same_award:
+        return "buyer, title and award date"
+    if same_tender:
+        return "buyer, title and tender date"
+    return None
+
+
+# one row of the file: (row, tender_published, awarded_on)
+_Seen = tuple[int, dt.date | None, dt.date | None]
+
+
+class _Duplicates:
+    """Finds rows without a reference that are probably a case already there: a live case of
+    the same city (same ocid, or same buyer, title and tender or award date), or another row
+    of the file. Buyers and titles are compared as organisation names are matched
+    (:func:`~procurement.cases.values.organisation_key`: case, runs of spaces and trailing
+    punctuation do not count). Each batch costs a few set-based queries, none when no row
+    lacks a reference; the file's rows are remembered by the hash of their compared values
+    and their dates.
+
+    The cases this import creates from rows without a reference are compared in memory, so
+    the registry is searched among the cases that were there before (``before``: the highest
+    case id then) until a row that gives a new case's reference is written."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.before: int = session.scalar(select(func.max(Case.id))) or 0
+        self.everything = False  # search every case, not only those there before
+        # the rows without a reference so far, by the hash of (city, buyer, title): a
+        # 100,000-row file is not held twice in memory
+        self.rows: dict[int, list[_Seen]] = {}
+        self.ocids: dict[str, int] = {}
+        self.flagged: set[int] = set()
+        self._buyers: dict[str, str] = {}  # buyer -> its key: few buyers, many rows
+
+    def _key(self, values: Mapping[str, Any]) -> tuple[str, str, str]:
+        buyer = values["buyer"]
+        same = self._buyers.get(buyer)
+        if same is None:
+            same = self._buyers[buyer] = organisation_key(buyer)
+        return values["city"], same, organisation_key(values["title"])
+
+    def owned(self, row: int, owner: Owner) -> DuplicateRow:
+        """A row without a reference naming the ocid of a live case of its city."""
+        self.flagged.add(row)
+        return DuplicateRow(
+            REFERENCE,
+            f"probably {owner.reference} (same ocid); give its reference to update it, "
+            + ALLOW_HINT,
+            row,
+        )
+
+    def check(self, batch: Sequence[Prepared]) -> list[FieldError]:
+        """The probable duplicates among the new cases of one batch (before they are written)."""
+        plain = [p for p in batch if p.reference is None]
+        everything = self.everything
+        if len(plain) < len(batch):  # written with the reference given: search them hereafter
+            self.everything = True
+        if not plain and not self.rows:
+            return []  # every row names its case: nothing to compare
+        found: list[FieldError] = []
+
+        def flag(row: int, message: str) -> None:
+            if row not in self.flagged:
+                self.flagged.add(row)
+                found.append(DuplicateRow(REFERENCE, message, row))
+
+        keys: dict[int | None, tuple[str, str, str]] = {}
+        for p in plain:  # against the rows before it
+            key = keys[p.row] = self._key(p.values)
+            tender, award = p.values.get("tender_published"), p.values.get("awarded_on")
+            if p.ocid is not None:
+                first = self.ocids.setdefault(p.ocid, p.row or 0)
+                if first != p.row:
+                    flag(
+                        p.row or 0,
+                        f"probably the same case as row {first} (same ocid); "
+                        f"give each case once, {ALLOW_HINT}",
+                    )
+            earlier = self.rows.setdefault(hash(key), [])
+            for row, other_tender, other_award in earlier:
+                what = _same_dates(tender, award, other_tender, other_award)
+                if what is not None:
+                    flag(
+                        p.row or 0,
+                        f"probably the same case as row {row} (same {what}); "
+                        f"give each case once, {ALLOW_HINT}",
+                    )
+                    break
+            earlier.append((p.row or 0, tender, award))
+        if self.rows:  # rows that give a new case's reference, against the rows without one
+            for p in batch:
+                if p.reference is None:
+                    continue
+                tender, award = p.values.get("tender_published"), p.values.get("awarded_on")
+                for row, other_tender, other_award in self.rows.get(hash(self._key(p.values)), ()):
+                    what = _same_dates(other_tender, other_award, tender, award)
+                    if what is not None:
+                        flag(
+                            row,
+                            f"probably the same case as row {p.row}, {p.reference} "
+                            f"(same {what}); give each case once, {ALLOW_HINT}",
+                        )
+        rest = [p for p in plain if p.row not in self.flagged]
+        if rest and (everything or self.before):
+            for p, reference, what in self._in_registry(rest, keys, everything):
+                flag(
+                    p.row or 0,
+                    f"probably {reference} (same {what}); give its reference to "
+                    f"update it, {ALLOW_HINT}",
+                )
+        return found
+
+    def _in_registry(
+        self,
+        plain: Sequence[Prepared],
+        keys: Mapping[int | None, tuple[str, str, str]],
+        everything: bool,
+    ) -> Iterator[tuple[Prepared, str, str]]:
+        """(row, reference, what is the same) for rows like a live case of the registry: for the
+        whole batch, one query for the buyers (by name key) and one for their cases on the
+        rows' dates (the buyer's index)."""
+        names: set[str] = set()
+        tenders: set[dt.date] = set()
+        awards: set[dt.date] = set()
+        for p in plain:
+            tender, award = p.values.get("tender_published"), p.values.get("awarded_on")
+            if tender is None and award is None:
+                continue
+            names.add(keys[p.row][1])
+            if tender is not None:
+                tenders.add(tender)
+            if award is not None:
+                awards.add(award)
+        if not names:
+            return
+        self.session.flush()
+        connection = self.session.connection()  # plain rows, no ORM loading
+        by_key = select(Organisation.id, Organisation.name_key).where(
+            Organisation.name_key.in_(sorted(names))
+        )
+        buyers: dict[int, str] = {org_id: key for org_id, key in connection.execute(by_key)}
+        if not buyers:
+            return
+        dates = []
+        if tenders:
+            dates.append(Case.tender_published.in_(sorted(tenders)))
+        if awards:
+            dates.append(Case.awarded_on.in_(sorted(awards)))
+        stmt = select(
+            Case.reference,
+            Case.city_code,
+            Case.buyer_id,
+            Case.title,
+            Case.tender_published,
+            Case.awarded_on,
+        ).where(Case.buyer_id.in_(sorted(buyers)), Case.removed_at.is_(None), or_(*dates))
+        if not everything:
+            stmt = stmt.where(Case.id <= self.before)
+        cases: dict[tuple[str, str, str], list[tuple[str, Any, Any]]] = {}
+        for reference, city, buyer_id, title, tender, award in connection.execute(stmt):
+            key = (city, buyers[buyer_id], organisation_key(title))
+            cases.setdefault(key, []).append((reference, tender, award))
+        if not cases:
+            return
+        for p in plain:
+            tender, award = p.values.get("tender_published"), p.values.get("awarded_on")
+            for reference, other_tender, other_award in sorted(cases.get(keys[p.row], ())):
+                what = _same_dates(tender, award, other_tender, other_award)
+                if what is not None:
+                    yield p, reference, what
+                    break
 
 
 def import_table(
@@ -149,6 +358,7 @@ def import_table(
     user: str,
     dry_run: bool = False,
     progress: Progress | None = None,
+    allow_duplicates: bool = False,
 ) -> ImportSummary:
     """Add or update one case per row of ``table``; all rows or none.
 
@@ -156,13 +366,18 @@ def import_table(
     the file. New cases are written in bulk (:class:`~.create.BulkWriter` of the store) while no
     problem has been found; after the first problem the rest is only checked, and at the
     end every problem is reported and everything written is rolled back.
+
+    Rows without a reference that are probably cases already there (see
+    :class:`_Duplicates`) are problems too, unless ``allow_duplicates``. ``summary.rows``
+    gives each row's reference (None for a new case in a dry run) and what was done.
     """
-    from procurement.cases.store.create import BulkWriter, Prepared
+    from procurement.cases.store.create import BulkWriter
 
     summary = ImportSummary(source=table.source, dry_run=dry_run)
     errors: list[FieldError] = []
     first_row: dict[str, int] = {}
     writer = BulkWriter(db=session, user=user)
+    duplicates = None if allow_duplicates else _Duplicates(session)
     estimated = table.estimated_rows or 0
     done = 0
     ignored = frozenset(IGNORED_COLUMNS)
@@ -196,11 +411,22 @@ def import_table(
                 try:
                     if reference is None or reference not in known:
                         if ocid is not None and ocid in owners:
-                            errors.append(
-                                FieldError(
-                                    "ocid", f"{ocid} belongs to case {owners[ocid]} already", row
+                            owner = owners[ocid]
+                            if (
+                                duplicates is not None
+                                and reference is None
+                                and not owner.removed
+                                and owner.city == str(data.get("city") or "").strip().upper()
+                            ):
+                                errors.append(duplicates.owned(row, owner))
+                            else:
+                                errors.append(
+                                    FieldError(
+                                        "ocid",
+                                        f"{ocid} belongs to case {owner.reference} already",
+                                        row,
+                                    )
                                 )
-                            )
                             ocid = None
                         fresh = {  # is_empty, with the usual case (text) inline
                             k: v
@@ -217,11 +443,20 @@ def import_table(
                         e if e.row is not None else FieldError(e.field, e.message, row)
                         for e in exc.errors
                     )
+            if duplicates is not None:
+                errors.extend(duplicates.check(fresh_cases))
             if not errors:
+                assigned = [p.reference is None for p in fresh_cases]
                 try:
-                    summary.created.extend(writer.write(fresh_cases))
+                    created = writer.write(fresh_cases)
                 except ValidationError as exc:
                     errors.extend(exc.errors)
+                else:
+                    summary.created.extend(created)
+                    summary.rows.extend(
+                        (p.row or 0, None if dry_run and new else reference, "created")
+                        for p, reference, new in zip(fresh_cases, created, assigned, strict=True)
+                    )
             done += len(batch)
             if progress is not None:
                 progress(done, max(estimated, done))
@@ -271,7 +506,9 @@ def _import_row(
         _, changes = update_case(
             session=session, reference=reference, data=changed, user=user, row=row
         )
-    (summary.updated if changed and changes else summary.unchanged).append(reference)
+    action = "updated" if changed and changes else "unchanged"
+    (summary.updated if action == "updated" else summary.unchanged).append(reference)
+    summary.rows.append((row, reference, action))
 
 
 def _changed(session: Session, reference: str, data: dict[str, Any], row: int) -> dict[str, Any]:
@@ -299,6 +536,7 @@ def import_cases(
     dry_run: bool = False,
     progress: Progress | None = None,
     limits: Limits = LIMITS,
+    allow_duplicates: bool = False,
 ) -> ImportSummary:
     """Load cases from a CSV, XLSX or JSON file (``fmt``: "csv", "xlsx" or "json").
 
@@ -307,6 +545,15 @@ def import_cases(
     row is wrong, :class:`ImportRejected` lists every problem (row numbers as the
     spreadsheet shows them: the header is row 1) and nothing is written. ``dry_run``
     checks everything and writes nothing. ``progress(done, total)`` is called per row.
+    Rows without a reference that are probably cases already there, or other rows of the file,
+    are refused unless ``allow_duplicates``.
     """
     table = read_table(path=path, fmt=fmt, limits=limits)
-    return import_table(session=session, table=table, user=user, dry_run=dry_run, progress=progress)
+    return import_table(
+        session=session,
+        table=table,
+        user=user,
+        dry_run=dry_run,
+        progress=progress,
+        allow_duplicates=allow_duplicates,
+    )
