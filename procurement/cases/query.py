@@ -30,9 +30,20 @@ def _load(session: Session) -> Select[Any]:
     )
 
 
-def get_case(*, session: Session, reference: str, include_removed: bool = False) -> Case:
+def get_case(
+    *, session: Session, reference: str, include_removed: bool = False, lock: bool = False
+) -> Case:
+    """The case ``reference`` with everything it holds. ``lock``: for a change, the case's
+    row is locked first (PostgreSQL ``FOR UPDATE``; SQLite writers hold the database's write
+    lock from their first statement), so that two commands changing the same case, its PPP
+    risks or KPIs queue instead of overwriting each other, and the case is read as the
+    previous one left it."""
     ref = reference.strip().upper()
-    case: Case | None = session.scalars(_load(session).where(Case.reference == ref)).first()
+    statement = _load(session).where(Case.reference == ref)
+    if lock:
+        session.execute(select(Case.id).where(Case.reference == ref).with_for_update())
+        statement = statement.execution_options(populate_existing=True)
+    case: Case | None = session.scalars(statement).first()
     if case is None or (case.removed_at is not None and not include_removed):
         hint = " (it was removed; restore it with `procurement case remove --undo`)" if case else ""
         raise NotFound(f"no case '{reference}'{hint}; list cases with `procurement case list`")

@@ -63,7 +63,8 @@ def set_(app: AppContext, /, reference: str, clear_risks: bool, **params: Any) -
 
     def work(session: Session) -> tuple[str, dict[str, Any]]:
         data = dict(raw)
-        current = case_values(get_case(session=session, reference=reference))
+        # locked before reading: a concurrent change of the same case waits, then is merged
+        current = case_values(get_case(session=session, reference=reference, lock=True))
         merge_keyed(data, current, clear={"risks"} if clear_risks else set())
         found, changes = set_ppp(session=session, reference=reference, data=data, user=app.username)
         return found.reference, changes
