@@ -150,7 +150,7 @@ def update_case(
 
     The city and the reference are the identity of a case: a ``data`` that changes either is
     refused (:class:`IdentityError`); giving the values the case has is fine."""
-    case = get_case(session=session, reference=reference)
+    case = get_case(session=session, reference=reference, lock=True)
     if only is not None:
         stray = [k for k in data if k not in only and k not in ASSIGNED]
         if stray:
@@ -246,7 +246,7 @@ def set_outcome(
 
 def remove_case(*, session: Session, reference: str, user: str, undo: bool = False) -> Case:
     """Soft-remove a case (it stays in the database and its reference is never reused)."""
-    case = get_case(session=session, reference=reference, include_removed=True)
+    case = get_case(session=session, reference=reference, include_removed=True, lock=True)
     if undo:
         if case.removed_at is None:
             raise NotFound(f"case '{case.reference}' is not removed; nothing to restore")
