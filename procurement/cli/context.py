@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -33,6 +34,17 @@ class AppContext:
         from procurement.storage.engine import mask
 
         return mask(self.url)
+
+    def registry_files(self) -> list[Path]:
+        """The files of an embedded registry (the database and its journal files), which no
+        output may overwrite; none for a database server."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url)
+        if not url.drivername.startswith("sqlite") or not url.database:
+            return []
+        database = Path(url.database)
+        return [database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))]
 
     @property
     def username(self) -> str:

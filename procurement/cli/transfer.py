@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from procurement.cli.context import AppContext, pass_app
 from procurement.cli.filters import case_filter_options
 from procurement.cli.output import include_contacts_option
 from procurement.core.errors import BadInput
+from procurement.core.files import atomic_path, check_target
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -84,15 +84,10 @@ class ProgressBar:
         self._shown = done
 
 
-@contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it into place only on success."""
-    partial = path.with_name(path.name + ".partial")
-    try:
-        yield partial
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+def atomic_output(path: Path) -> AbstractContextManager[Path]:
+    """A temporary file beside ``path`` (random name, created exclusively, never through a
+    link), renamed into place only on success."""
+    return atomic_path(path)
 
 
 @click.command("import")
@@ -253,8 +248,9 @@ def import_(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (required for xlsx). Default: standard output.",
+    help="File to write (required for xlsx); - or none: standard output.",
 )
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @include_contacts_option
 @click.option("--best-practice", is_flag=True, help="Only cases flagged as best practice.")
 @click.option(
@@ -269,6 +265,7 @@ def export(
     flt: object,
     fmt: str,
     output: Path | None,
+    force: bool,
     include_contacts: bool,
     best_practice: bool,
     releases: bool,
@@ -288,8 +285,12 @@ def export(
     assert isinstance(flt, CaseFilter)
     if best_practice:
         flt = dataclasses.replace(flt, best_practice=True)
+    if output is not None and str(output) == "-":
+        output = None  # standard output, as `-` means for every file option
     if fmt == "xlsx" and output is None:
         raise BadInput("XLSX needs a file: add --output cases.xlsx")
+    if output is not None:
+        check_target(output, force=force, protected=app.registry_files())
     with app.read_session() as session:
         if fmt == "ocds":
             from procurement.exchange.ocds.exporter import export_ocds
@@ -339,8 +340,9 @@ def _write(output: Path | None, writer: object) -> int:
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @pass_app
-def template(app: AppContext, file: Path) -> None:
+def template(app: AppContext, file: Path, force: bool) -> None:
     """Write an empty entry sheet (FILE ending in .xlsx or .csv) with the registry's columns.
 
     The XLSX sheet has drop-down lists for codelists and a Help sheet explaining every
@@ -356,8 +358,7 @@ def template(app: AppContext, file: Path) -> None:
     suffix = file.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise BadInput(f"'{file.name}': the template file name must end in .xlsx or .csv")
-    if file.exists():
-        raise BadInput(f"{file} exists already; choose a new file name")
+    check_target(file, force=force, protected=app.registry_files())
     cities: list[tuple[str, str]] = []
     if suffix == ".xlsx":  # the registry's cities fill the city drop-down list
         with app.read_session() as session:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -24,6 +22,7 @@ from procurement.analysis.catalogue import INDICATOR_BY_NAME
 from procurement.analysis.statistics import GroupResult
 from procurement.cases.formats import write_csv
 from procurement.core.errors import BadInput, ProcurementError
+from procurement.core.files import atomic_path
 from procurement.reporting import formatting
 from procurement.reporting.model import CasePage, Chart, IndicatorTable, Report, Table
 
@@ -204,15 +203,11 @@ def render_csv(report: Report) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Write a report file whole or not at all, with the permissions any new file gets
+    (not owner-only: a wiki, web server or colleague reads it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8", newline="")
 
 
 def render(report: Report, fmt: str, *, stem: str = "report") -> str:
