@@ -106,19 +106,19 @@ def apply_filter(stmt: Select[Any], flt: CaseFilter) -> Select[Any]:
         )
         stmt = stmt.where(flagged if flt.best_practice else ~flagged)
     if flt.search:
-        pattern = f"%{flt.search.lower()}%"
+        # the words as typed: % and _ are letters here, not LIKE wildcards
+        escaped = flt.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+
+        def matches(column: Any) -> Any:
+            return func.lower(column).like(pattern, escape="\\")
+
         lessons = (
             select(Outcome.case_id)
-            .where(Outcome.case_id == Case.id, func.lower(Outcome.lessons_learned).like(pattern))
+            .where(Outcome.case_id == Case.id, matches(Outcome.lessons_learned))
             .exists()
         )
-        stmt = stmt.where(
-            or_(
-                func.lower(Case.title).like(pattern),
-                func.lower(Case.description).like(pattern),
-                lessons,
-            )
-        )
+        stmt = stmt.where(or_(matches(Case.title), matches(Case.description), lessons))
     return stmt
 
 

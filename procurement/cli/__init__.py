@@ -66,7 +66,9 @@ class LazyGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            raise click.exceptions.Abort() from None
+            # Ctrl-C: the transaction was rolled back; 130 as shells report it
+            click.echo("Interrupted: nothing was saved.", err=True)
+            raise click.exceptions.Exit(130) from None
         except Exception as exc:
             if os.environ.get("PROCUREMENT_DEBUG"):
                 raise
@@ -77,8 +79,12 @@ def describe_failure(exc: Exception, ctx: click.Context) -> str:
     """A one-line message for an unexpected failure (database errors made readable)."""
     from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
+    from procurement.core.files import is_disk_full
+
     app = ctx.find_object(AppContext)
     where = f" in database '{app.masked_url}'" if app else ""
+    if is_disk_full(exc):
+        return "the disk is full: nothing was saved; free some space and run the command again"
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
     if isinstance(exc, OperationalError | ProgrammingError) and (
