@@ -19,13 +19,43 @@ import yaml
 from procurement.cases.fields import FIELD_BY_NAME, FIELDS, field_comment
 from procurement.cases.values import jsonable
 from procurement.core.errors import BadInput
+from procurement.core.limits import CASE_FILE_BYTES, MAX_DEPTH, TOO_DEEP, limit_depth, read_limited
 
 ERROR_MARK = "#! "
 KPI_KEYS = ("name", "achieved", "unit", "baseline", "target")
 
 
+class _Refused(yaml.YAMLError):
+    """YAML the case files never need and that could take the machine's memory."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
 class _TextLoader(yaml.SafeLoader):
-    """SafeLoader that resolves no implicit type but null: every scalar stays text."""
+    """SafeLoader that resolves no implicit type but null: every scalar stays text.
+
+    Anchors and aliases (``&a``, ``*a``) are refused: a few hundred bytes of aliases to
+    aliases expand to gigabytes. So is nesting deeper than MAX_DEPTH levels."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(
+                "anchors and aliases (&name, *name) are not accepted; write each value out",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(TOO_DEEP, event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _TextLoader.yaml_implicit_resolvers = {
@@ -127,6 +157,9 @@ def parse_document(text: str, *, source: str = "the document") -> dict[str, Any]
     """Read a YAML mapping of vocabulary keys; every scalar stays text for the validation layer."""
     try:
         data = yaml.load(text, Loader=_TextLoader)  # a SafeLoader subclass
+    except _Refused as exc:
+        where = f" at line {exc.problem_mark.line + 1}" if exc.problem_mark is not None else ""
+        raise BadInput(f"{source}{where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -170,21 +203,28 @@ def normalise(name: str, value: Any) -> Any:
 
 
 def read_case_file(path: Path) -> dict[str, Any]:
-    """One case from a YAML or JSON file (UTF-8), as vocabulary keys to raw values."""
+    """One case from a YAML or JSON file (UTF-8), as vocabulary keys to raw values.
+
+    Only a regular file of at most CASE_FILE_BYTES is read (a FIFO would hang, /dev/zero
+    never end), nested at most MAX_DEPTH levels."""
+    raw = read_limited(path, CASE_FILE_BYTES, "a case file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadInput(f"{path} is not UTF-8 text; save it as UTF-8 and try again") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
     text = text.removeprefix("\ufeff")
     if path.suffix.lower() == ".json":
+        too_deep = BadInput(f"{path} is JSON {TOO_DEEP}; a case file is field: value pairs")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadInput(
                 f"{path} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from None
+        except RecursionError:
+            raise too_deep from None
+        if limit_depth(data):
+            raise too_deep
         return as_case_mapping(data, source=str(path))
     return parse_document(text, source=str(path))
 

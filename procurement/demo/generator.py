@@ -388,7 +388,9 @@ class _Generator:
         stage = slot.require.get("stage", "natural")
         dates = self.dates(slot.year, stage, procedure, arch, model)
         key_date = dates.get("awarded_on") or dates["tender_published"]
-        currency = self.currency(city, key_date)
+        # one currency per case: a contract completed after its city joined the euro is
+        # recorded in euro throughout (converted at the irrevocable rate, as officers do)
+        currency = self.currency(city, max(key_date, dates.get("completed_on") or key_date))
         awarded = eur * _scale(currency, key_date.year)
         status = dates.pop("status")
         data = self.values(city, arch, procedure, approaches, criteria, status, currency, awarded)

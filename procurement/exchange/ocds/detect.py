@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from procurement.core.limits import check_regular_file
+
 SNIFF_BYTES = 64 * 1024
 OCDS_KEYS = re.compile(rb'"(releases|records|ocid|compiledRelease)"\s*:')
 CHUNK = 1 << 20
@@ -17,7 +19,9 @@ MAX_FIRST_LINE = 1 << 20
 
 
 def looks_like_ocds(path: Path) -> bool:
-    """True if the first bytes of ``path`` hold an OCDS key (releases, records, ocid)."""
+    """True if the first bytes of ``path`` hold an OCDS key (releases, records, ocid).
+    BadInput if ``path`` is not a regular file (a FIFO would hang, /dev/zero never end)."""
+    check_regular_file(path)
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -35,8 +39,10 @@ def sniff_encoding(path: Path) -> Encoding:
     """UTF-8 (with or without BOM), UTF-16 with a BOM, or else Windows-1252 / Latin-1.
 
     The whole file is read once in chunks through an incremental decoder, so a stray byte
-    deep in a big file is found without holding the file in memory.
+    deep in a big file is found without holding the file in memory. BadInput if ``path`` is
+    not a regular file.
     """
+    check_regular_file(path)
     with path.open("rb") as handle:
         head = handle.read(4)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -129,4 +135,6 @@ def is_json_lines(path: Path, encoding: Encoding) -> bool:
         json.loads(first)
     except ValueError:
         return False
+    except RecursionError:  # a whole object, too deep to read here: the reader skips it
+        return True
     return True

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from procurement.cases.validate import MAX_MONEY
 from procurement.core import codelists as cl
+from procurement.core.errors import FieldError, ValidationError
+from procurement.core.limits import MAX_NUMBER_CHARS
 from procurement.exchange.ocds import EXTENSION
 from procurement.exchange.ocds.codelists import (
     AWARD_CRITERIA_WORDS,
@@ -110,14 +113,28 @@ class ReleaseReader:
         amount = value.get("amount")
         if amount is None:
             return None
+        written = amount.strip() if isinstance(amount, str) else amount
+        if isinstance(written, str) and len(written) > MAX_NUMBER_CHARS:
+            self.warn(f"{where}.amount", f"'{written[:40]}…' is not a number; left aside")
+            return None
         try:
-            number = Decimal(str(amount).strip())
-        except InvalidOperation:
+            number = Decimal(str(written))
+        except (InvalidOperation, ValueError):
             self.warn(f"{where}.amount", f"'{str(amount)[:40]}' is not a number; left aside")
             return None
         if not number.is_finite():
             self.warn(f"{where}.amount", "not a finite number; left aside")
             return None
+        if abs(number) >= MAX_MONEY:  # compared by exponent: no arithmetic on it first
+            raise ValidationError(
+                [
+                    FieldError(
+                        f"{where}.amount",
+                        f"{str(number)[:40]} is beyond 10^15, more than any procurement; "
+                        "the release is skipped",
+                    )
+                ]
+            )
         currency = text(value.get("currency"))
         if currency is None:
             if self.currency is None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from procurement.cases.fields import DEMO_PUBLISHER, FIELDS, PPP_FIELDS, REQUIRED_FIELDS
 from procurement.cases.store import audit
 from procurement.cases.store.create import BulkWriter, Prepared, city_codes
+from procurement.cases.store.references import identity_problems
 from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY, MONEY_FIELDS, validate
 from procurement.cases.values import case_values, changed, normalised
@@ -306,7 +307,11 @@ def _import_one(
         run.skip(where, "the ocid is longer than 200 characters")
         return None
     warn: Callable[[str, str], None] = lambda f, m: run.warn(release_id, f, m)  # noqa: E731
-    mapped = ReleaseReader(compiled, warn, process.tags).read()
+    try:
+        mapped = ReleaseReader(compiled, warn, process.tags).read()
+    except ValidationError as exc:  # a value beyond any bound (an amount over 10^15)
+        run.skip(where, "; ".join(str(e) for e in exc.errors))
+        return None
     city = _city(run, release_id, mapped.ext_city, mapped.buyer_keys)
     if city is None:
         hint = f" (buyer identifiers: {', '.join(mapped.buyer_keys)})" if mapped.buyer_keys else ""
@@ -405,9 +410,14 @@ def _pending_case(
     """A new case validated and prepared for its batch (raises ValidationError)."""
     clean = _validated(run, process.release_id, values)
     reference = mapped.reference.upper() if mapped.reference else None
+    if reference and (
+        len(reference) > 40
+        or identity_problems(city=clean["city"], reference=reference, ocid=None, row=None)
+    ):
+        reference = None  # another city's number, or not ours to keep: a new one is assigned
     prepared = run.writer.prepare_clean(
         clean,
-        reference=reference if reference and len(reference) <= 40 else None,
+        reference=reference,
         ocid=ocid,
         provenance=provenance,
     )

@@ -2,23 +2,45 @@
 
 The file is streamed (ijson, or line by line for JSON Lines): only one release or record at
 a time is built in memory, and each is parked in a :class:`.spill.Spill` by ocid.
+
+Hostile input is bounded while it is read (:mod:`procurement.core.limits`): a value nested
+more than 64 levels deep is never built, and a number out of bounds never reaches arithmetic;
+either is put aside as :class:`~procurement.core.limits.Refused` and the release holding it is
+skipped, naming the field, while the other releases are kept.
 """
 
 from __future__ import annotations
 
+import decimal
+import json
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 import ijson
 
 from procurement.core.errors import BadInput
+from procurement.core.limits import (
+    MAX_DEPTH,
+    MAX_NUMBER_EXPONENT,
+    TOO_DEEP,
+    MiB,
+    Refused,
+    bounded_decimal,
+    find_refused,
+    limit_depth,
+    number_problem,
+    refused_constant,
+)
 from procurement.exchange.ocds.detect import Encoding, is_json_lines, open_utf8
 from procurement.exchange.ocds.from_ocds import obj, text
-from procurement.exchange.ocds.merge import loads
 from procurement.exchange.ocds.spill import PackageMeta, Spill
 
 LINK_KEYS = {"url", "date", "tag"}
+MAX_LINE = 16 * MiB  # a JSON Lines line longer than this is skipped unread
+_OPENS = frozenset(("start_map", "start_array"))
+_CLOSES = frozenset(("end_map", "end_array"))
 
 
 class Reporter(Protocol):
@@ -42,6 +64,7 @@ class FileReader:
         self.spill = spill
         self.pkg = 0
         self.count = 0
+        self.refused = 0  # values put aside as Refused so far: releases are searched for them
 
     def release(self, body: Any, where: str, *, compiled: bool = False) -> None:
         self.count += 1
@@ -52,6 +75,14 @@ class FileReader:
         ocid = text(body.get("ocid"))
         if ocid is None:
             self.run.skip(f"{where}, release {release_id}", "no ocid")
+            return
+        found = find_refused(body) if self.refused else None
+        if found is not None:
+            field_name, problem = found
+            self.run.skip(
+                f"{where}, release {release_id} (ocid {ocid[:200]})",
+                f"{field_name}: {problem}; the release is left out",
+            )
             return
         if isinstance(body.get("tag"), str):
             self.run.warn(
@@ -122,16 +153,57 @@ class FileReader:
         else:
             self.read_stream(encoding)
 
+    def _lines(self, stream: Any) -> Iterator[tuple[int, bytes | None]]:
+        """(number, line) of a JSON Lines stream; None for a line longer than MAX_LINE,
+        which is read past, never held."""
+        number = 0
+        while line := stream.readline(MAX_LINE + 1):
+            number += 1
+            if len(line) > MAX_LINE and not line.endswith(b"\n"):
+                while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                    pass
+                yield number, None
+            else:
+                yield number, line
+
+    def _loads(self, line: bytes) -> Any:
+        """One JSON Lines line, numbers and nesting within bounds (else Refused in place)."""
+        doc = json.loads(
+            line.decode("utf-8"),
+            parse_float=self._decimal,
+            parse_constant=self._constant,
+        )
+        # fewer brackets than the limit cannot nest deeper than it: most lines need no walk
+        if line.count(b"{") + line.count(b"[") > MAX_DEPTH:
+            self.refused += limit_depth(doc)
+        return doc
+
+    def _decimal(self, number: str) -> Decimal | Refused:
+        value = bounded_decimal(number)
+        if isinstance(value, Refused):
+            self.refused += 1
+        return value
+
+    def _constant(self, name: str) -> Refused:
+        self.refused += 1
+        return refused_constant(name)
+
     def read_lines(self, encoding: Encoding) -> None:
         with open_utf8(self.run.path, encoding) as stream:
-            for number, line in enumerate(stream, start=1):
+            for number, line in self._lines(stream):
+                where = f"{self.run.name}, line {number}"
+                if line is None:
+                    self.run.skip(where, f"a line longer than {MAX_LINE // MiB} MB; left unread")
+                    continue
                 if not line.strip():
                     continue
-                where = f"{self.run.name}, line {number}"
                 try:
-                    doc = loads(line.decode("utf-8"))
+                    doc = self._loads(line)
                 except ValueError as exc:
                     self.run.skip(where, f"not valid JSON ({str(exc)[:80]})")
+                    continue
+                except RecursionError:
+                    self.run.skip(where, f"JSON {TOO_DEEP}")
                     continue
                 self.pkg += 1
                 if isinstance(doc, dict):
@@ -144,7 +216,7 @@ class FileReader:
         or record at a time is built in memory."""
         name = self.run.name
         with open_utf8(self.run.path, encoding) as stream:
-            events = ijson.parse(stream, multiple_values=True)
+            events = ijson.basic_parse(stream, multiple_values=True)
             try:
                 self._walk(events)
             except ijson.JSONError as exc:
@@ -153,76 +225,102 @@ class FileReader:
                     f"{name} is not valid JSON ({first}); nothing was imported. "
                     "Check that the file is complete"
                 ) from None
+            except (ValueError, SystemError, decimal.InvalidOperation) as exc:
+                if isinstance(exc, ValueError) and "digits" not in str(exc):
+                    raise
+                # the parser itself cannot hold the number (over 4,300 digits, or an exponent
+                # beyond what a decimal can have): it cannot read on after it
+                raise BadInput(
+                    f"{name} holds a number the JSON reader cannot represent (more than 4,300 "
+                    f"digits, or far beyond 10^{MAX_NUMBER_EXPONENT}); nothing was imported"
+                ) from None
 
-    def _walk(self, events: Iterator[tuple[str, str, Any]]) -> None:
+    def _walk(self, events: Iterator[tuple[str, Any]]) -> None:
         """Route parse events: items of a document's ``releases``/``records`` arrays are
         built one at a time; everything else builds the document (package metadata, or a
-        bare release or record). Top-level arrays of documents are accepted too."""
+        bare release or record). Top-level arrays of documents are accepted too.
+
+        ``depth`` counts the objects and arrays open; a value that would open one more than
+        MAX_DEPTH is read past and built as :class:`Refused` (so the release holding it is
+        skipped), and a number out of bounds likewise."""
         name = self.run.name
+        depth = 0  # objects and arrays open (after the event)
+        skip_to = -1  # reading past a value: the depth at which it ends
         in_top_array = False
         doc: Any = None
-        doc_prefix = ""
-        doc_depth = 0
+        doc_depth = 0  # the depth of the document's own keys
         pending: str | None = None  # "releases"/"records" key seen, value not yet
-        array: str | None = None  # prefix of the releases/records array being streamed
+        array_depth = -1  # the depth of the releases/records array's items (-1: none)
         kind = ""
         item: Any = None
-        item_depth = 0
         counts = {"releases": 0, "records": 0}
-        for prefix, event, value in events:
-            opens = event in ("start_map", "start_array")
-            closes = event in ("end_map", "end_array")
-            if array is not None:
+        for event, value in events:
+            opens = event in _OPENS
+            closes = event in _CLOSES
+            if skip_to >= 0:
+                depth += opens - closes
+                if depth == skip_to:
+                    skip_to = -1
+                continue
+            if opens and depth >= MAX_DEPTH:
+                builder = item if item is not None else doc
+                if builder is None:  # not reached: documents and items start higher up
+                    raise BadInput(f"{name}: JSON {TOO_DEEP}; nothing was imported")
+                builder.event("string", Refused(TOO_DEEP))
+                self.refused += 1
+                skip_to = depth
+                depth += 1
+                continue
+            if event == "number" and value.__class__ is Decimal:
+                problem = number_problem(value)
+                if problem is not None:
+                    event, value = "string", Refused(problem)
+                    self.refused += 1
+            depth += opens - closes
+            if array_depth >= 0:
                 if item is not None:
                     item.event(event, value)
-                    item_depth += opens - closes
-                    if item_depth == 0:
+                    if closes and depth == array_depth:
                         self._item(kind, item.value, f"{name}, {kind}[{counts[kind]}]")
                         counts[kind] += 1
                         item = None
-                elif prefix == array and event == "end_array":
-                    array = None
+                elif closes:  # the end of the releases/records array
+                    array_depth = -1
                 elif opens:
                     item = ijson.ObjectBuilder()
                     item.event(event, value)
-                    item_depth = 1
                 else:
                     self._item(kind, value, f"{name}, {kind}[{counts[kind]}]")
                     counts[kind] += 1
                 continue
             if pending is not None:
                 if event == "start_array":
-                    array = f"{doc_prefix}.{pending}" if doc_prefix else pending
+                    array_depth = depth
                     kind = pending
                     pending = None
                     continue
                 doc.event("map_key", pending)
                 pending = None
             if doc is None:
-                if prefix == "" and event == "start_array" and not in_top_array:
+                if event == "start_array" and depth == 1:
                     in_top_array = True
-                elif prefix == "" and event == "end_array" and in_top_array:
+                elif event == "end_array" and depth == 0 and in_top_array:
                     in_top_array = False
                 elif event == "start_map":
                     doc = ijson.ObjectBuilder()
                     doc.event(event, value)
-                    doc_prefix = prefix
-                    doc_depth = 1
+                    doc_depth = depth
                     counts = {"releases": 0, "records": 0}
                 else:
                     self.run.skip(name, "expected JSON objects (releases, records or packages)")
+                    if opens:  # an array in the top-level array: read past it whole
+                        skip_to = depth - 1
                 continue
-            if (
-                event == "map_key"
-                and prefix == doc_prefix
-                and value in ("releases", "records")
-                and doc_depth == 1
-            ):
+            if event == "map_key" and depth == doc_depth and value in ("releases", "records"):
                 pending = value
                 continue
             doc.event(event, value)
-            doc_depth += opens - closes
-            if doc_depth == 0:
+            if closes and depth == doc_depth - 1:
                 self._document_end(doc.value, counts["releases"] + counts["records"])
                 doc = None
 
