@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from procurement.core.codelists import ISO_4217
 from procurement.core.errors import BadInput, FieldError, ValidationError
 from procurement.storage.models import ExchangeRate
 
@@ -224,8 +225,15 @@ def _parse_rows(rows: Sequence[Mapping[str, str | None]]) -> list[Rate]:
         units_text = (raw.get("units_per_eur") or "").strip().replace(",", ".")
         source = (raw.get("source") or "").strip() or USER_SOURCE
         ok = True
-        if not CURRENCY_RE.match(currency):
-            errors.append(FieldError("currency", f"'{currency}' is not an ISO 4217 code", number))
+        if currency not in ISO_4217:
+            shown = currency if CURRENCY_RE.match(currency) else repr(currency)[1:-1][:20]
+            errors.append(
+                FieldError(
+                    "currency",
+                    f"'{shown}' is not an ISO 4217 currency code (e.g. SEK, RUB, USD)",
+                    number,
+                )
+            )
             ok = False
         elif currency == "EUR":
             errors.append(FieldError("currency", "EUR needs no rate (1 EUR = 1 EUR)", number))

@@ -9,12 +9,15 @@ from JSON) to :func:`validate`. It returns clean Python values or raises one
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from procurement.cases.cities import city_code
 from procurement.cases.fields import FIELD_BY_NAME, FIELDS, PPP_FIELDS, Field
+from procurement.core import clock
 from procurement.core import codelists as cl
 from procurement.core import cpv as cpv_vocabulary
 from procurement.core.errors import FieldError, ValidationError
@@ -29,6 +32,22 @@ KPI_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
 MONEY_FIELDS = tuple(f.name for f in FIELDS if f.kind == "money")
+FIRST_DATE = dt.date(1990, 1, 1)
+PAST_DATES = ("tender_published", "awarded_on", "completed_on")  # events: not after today
+LEGACY_CHECK_KEYS = (
+    "currency",
+    *MONEY_FIELDS,
+    "awarded_on",
+    "tender_published",
+    "contract_start",
+    "completed_on",
+)
+PLANNED_YEARS_AHEAD = 50  # planned dates (contract start and end): at most this far ahead
+
+# C0 and C1 control characters (and DEL), and the bidirectional overrides and isolates that
+# make text display in another order than it is stored ("Trojan Source").
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "kyllä", "tak", "да"}
 FALSE_WORDS = {"no", "n", "false", "0", "nein", "nej", "ei", "nie", "нет"}
 
@@ -49,15 +68,95 @@ def is_empty(value: Any) -> bool:
     return is_blank(value) or (isinstance(value, list | dict) and not value)
 
 
-def parse_text(value: Any, limit: int = MAX_TEXT) -> str:
+CONTROL_NAMES = {
+    "\x00": "null",
+    "\t": "tab",
+    "\n": "line feed",
+    "\r": "carriage return",
+    "\x1b": "escape",
+    "\x7f": "delete",
+}
+MULTILINE_FIELDS = ", ".join(f.name for f in FIELDS if f.kind == "longtext")
+
+
+def refused_character(char: str, position: int) -> str:
+    """Why a text is refused, naming the character as U+XXXX: 'contains U+001B (escape), ...'."""
+    import unicodedata
+
+    name = CONTROL_NAMES.get(char) or unicodedata.name(char, "").lower() or "control character"
+    if char in "\t\n\r":
+        why = f"allowed only in multi-line fields ({MULTILINE_FIELDS})"
+    elif char >= "\u202a":
+        why = "a bidirectional text control that makes text show in another order"
+    else:
+        why = "a terminal control character"
+    return f"contains U+{ord(char):04X} ({name}), {why}, at position {position}; remove it"
+
+
+def parse_text(value: Any, limit: int = MAX_TEXT, *, multiline: bool = False) -> str:
+    """Text without control characters; ``multiline`` text may hold line breaks and tabs.
+
+    Spaces, line breaks and tabs around the text are removed; control characters (C0, C1)
+    and bidirectional overrides and isolates anywhere are refused.
+    """
     if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
         raise Invalid("expected text")
-    text = str(value).replace("\r\n", "\n").strip()
-    if "\x00" in text:
-        raise Invalid("contains a NUL character")
+    text = str(value)
+    if not text.isprintable():  # printable text (the usual case) holds no control character
+        text = text.replace("\r\n", "\n").strip(" \t\n\r\x0b\x0c")
+        if multiline:
+            text = text.replace("\r", "\n")
+        found = (CONTROL_MULTILINE if multiline else CONTROL).search(text)
+        if found:
+            raise Invalid(refused_character(found.group(), found.start() + 1))
+    text = text.strip()
     if len(text) > limit:
         raise Invalid(f"is {len(text)} characters long; at most {limit} are allowed")
     return text
+
+
+def shown(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters as \\x1b, \\u202e."""
+    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+_TODAY: dict[int, dt.date] = {}  # minute since the epoch -> the local date then
+
+
+def today() -> dt.date:
+    """Today on the officer's machine (from :func:`procurement.core.clock.now`)."""
+    moment = clock.now()
+    minute = int(moment.timestamp()) // 60
+    day = _TODAY.get(minute)
+    if day is None:  # converting to local time is slow: once a minute
+        _TODAY.clear()
+        day = _TODAY[minute] = moment.astimezone().date()
+    return day
+
+
+@functools.lru_cache(maxsize=4)
+def latest_planned(now: dt.date) -> dt.date:
+    """The latest planned date accepted on day ``now``: :data:`PLANNED_YEARS_AHEAD` ahead."""
+    try:
+        return now.replace(year=now.year + PLANNED_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + PLANNED_YEARS_AHEAD, day=28)
+
+
+def parse_case_date(value: Any, *, past: bool = False, now: dt.date | None = None) -> dt.date:
+    """A date of a case: from 1990 on; an event (``past``) not after today (``now``), a
+    planned date at most :data:`PLANNED_YEARS_AHEAD` years ahead."""
+    day = parse_date(value)
+    if day < FIRST_DATE:
+        raise Invalid(f"{day} is before {FIRST_DATE}; the registry records cases from 1990 on")
+    now = now or today()
+    if past and day > now:
+        raise Invalid(f"{day} is in the future (today is {now})")
+    if day > (limit := latest_planned(now)):
+        raise Invalid(
+            f"{day} is more than {PLANNED_YEARS_AHEAD} years ahead (latest {limit}); check the year"
+        )
+    return day
 
 
 def parse_date(value: Any) -> dt.date:
@@ -74,10 +173,89 @@ def parse_date(value: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(text[:10] if len(text) > 10 and "T" in text else text)
     except ValueError:
-        raise Invalid(f"'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31") from None
+        raise Invalid(
+            f"'{shown(text)}' is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31"
+        ) from None
 
 
-def parse_decimal(value: Any) -> Decimal:
+# Characters that group thousands and never mark decimals: spaces (also no-break, narrow
+# no-break, thin and figure spaces), apostrophes (Swiss style) and underscores.
+GROUPING = " \u00a0\u202f\u2009\u2007'\u2019_"
+NUMBER_CHARS = re.compile(f"[0-9.,{GROUPING}]+")
+# Digits with a decimal point followed by anything but three digits (the usual case).
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.(?:[0-9]{1,2}|[0-9]{4,}))?")
+SCIENTIFIC = re.compile(r"[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+")
+HOW_TO_WRITE = "a dot before decimals, no thousands separator"
+
+
+def _grouped(runs: list[str]) -> bool:
+    """Digit runs split by a thousands separator: 1-3 digits, then groups of exactly three."""
+    return 1 <= len(runs[0]) <= 3 and all(len(r) == 3 for r in runs[1:])
+
+
+def read_number_text(text: str, *, dot_is_decimal: bool = False) -> Decimal:
+    """A number written the way people write amounts, read without guessing.
+
+    Accepted: ``1250000.50``, ``1 250 000,50`` (any kind of space), ``1.250.000,50``,
+    ``1,250,000.50``, ``1'250'000.50``, ``1.25E+06``. The last of ``.`` and ``,`` marks the
+    decimals when both appear, and the other must group digits by threes. A single ``.`` or
+    ``,`` followed by exactly three digits (``1,250``) could be either, and is refused, unless
+    ``dot_is_decimal`` (the registry's own form, used for KPI values) and it is a dot.
+    """
+    original = text.strip()
+    if PLAIN_NUMBER.fullmatch(original):
+        return Decimal(original)
+    sign, body = "", original
+    if body[:1] in ("-", "+", "\u2212"):
+        sign, body = ("-" if body[0] != "+" else ""), body[1:].lstrip()
+    if SCIENTIFIC.fullmatch(body):
+        return Decimal(sign + body)
+    if not body or not NUMBER_CHARS.fullmatch(body) or not any(c.isdigit() for c in body):
+        raise Invalid(f"'{shown(original)}' is not a number")
+    runs = re.split(r"[^0-9]", body)
+    separators = re.findall(r"[^0-9]", body)
+    if "" in runs[1:-1] or (runs[-1] == "" and separators):
+        raise Invalid(f"'{original}' is not a number: separators must stand between digits")
+    marks = [i for i, c in enumerate(separators) if c in ".,"]
+    decimal_at: int | None = None  # index in ``separators`` of the decimal mark
+    if marks:
+        last = separators[marks[-1]]
+        kinds = {separators[i] for i in marks}
+        if len(kinds) == 2:  # both: the last one marks the decimals
+            decimal_at = marks[-1]
+        elif len(marks) == 1:
+            before, after = "".join(runs[: marks[0] + 1]), runs[marks[0] + 1]
+            group_ok = len(separators) == 1 and 1 <= len(before) <= 3 and before[0] != "0"
+            if len(after) != 3 or not group_ok or (dot_is_decimal and last == "."):
+                decimal_at = marks[0]  # 1, 2 or 4+ decimals, or it cannot group thousands
+            else:
+                grouped = Decimal(sign + before + after)
+                dotted = Decimal(f"{sign}{before}.{after}").normalize()
+                raise Invalid(
+                    f"'{original}' is ambiguous: {grouped} or {dotted:f}? "
+                    f"write {grouped} or {dotted:f} ({HOW_TO_WRITE})"
+                )
+    if decimal_at is not None and decimal_at != len(separators) - 1:
+        raise Invalid(
+            f"'{original}' is not a number: the decimal mark '{separators[decimal_at]}' must "
+            f"be the last separator; write it as 1250000.50 ({HOW_TO_WRITE})"
+        )
+    groups = separators[:decimal_at] if decimal_at is not None else separators
+    if groups:
+        kinds = {"space" if c in GROUPING[:5] else c for c in groups}
+        whole = runs[: len(groups) + 1]
+        if len(kinds) > 1 or not _grouped(whole):
+            raise Invalid(
+                f"'{original}' is not a number: thousands separators must group the digits "
+                "by threes, with the same separator throughout; write it as 1250000.50 "
+                f"({HOW_TO_WRITE})"
+            )
+    if decimal_at is None:
+        return Decimal(sign + "".join(runs))
+    return Decimal(f"{sign}{''.join(runs[: decimal_at + 1]) or '0'}.{runs[-1]}")
+
+
+def parse_decimal(value: Any, *, dot_is_decimal: bool = False) -> Decimal:
     if isinstance(value, bool):
         raise Invalid("expected a number")
     if isinstance(value, Decimal):
@@ -87,15 +265,12 @@ def parse_decimal(value: Any) -> Decimal:
     elif isinstance(value, float):
         number = Decimal(repr(value))
     else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
-        # a lone comma is a decimal comma (1 250,50); otherwise commas group thousands
-        text = text.replace(",", "." if "." not in text else "")
         try:
-            number = Decimal(text)
+            number = read_number_text(str(value), dot_is_decimal=dot_is_decimal)
         except InvalidOperation:
-            raise Invalid(f"'{value}' is not a number") from None
+            raise Invalid(f"'{shown(str(value))}' is not a number") from None
     if not number.is_finite():
-        raise Invalid(f"'{value}' is not a finite number")
+        raise Invalid(f"'{shown(str(value))}' is not a finite number")
     return number
 
 
@@ -169,7 +344,7 @@ def parse_codes(value: Any, codelist: type[cl.Codelist]) -> list[str]:
 
 def parse_cpv(value: Any) -> str:
     text = str(value).strip()
-    vocabulary = cpv_vocabulary.vocabulary()
+    vocabulary = cpv_vocabulary.labels()
     if text in vocabulary:
         return text
     if re.fullmatch(r"\d{8}", text):
@@ -239,9 +414,9 @@ def _kpi_number(value: Any, what: str) -> Decimal | None:
     if is_blank(value):
         return None
     try:
-        return parse_decimal(value)
-    except Invalid:
-        raise Invalid(f"KPI {what} '{value}' is not a number") from None
+        return parse_decimal(value, dot_is_decimal=True)  # the registry writes KPIs so
+    except Invalid as exc:
+        raise Invalid(f"KPI {what} {exc}") from None
 
 
 def parse_kpi_text(text: str) -> dict[str, Any]:
@@ -301,10 +476,10 @@ def parse_kpis(value: Any) -> list[dict[str, Any]]:
 def parse_documents(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, str):
         items: list[Any] = []
-        for line in value.splitlines():
+        for line in re.split(r"\r\n|\r|\n", value):
             if line.strip():
-                link, _, caption = line.strip().partition(" ")
-                items.append({"url": link, "title": caption.strip() or None})
+                link, *caption = line.strip().split(None, 1)  # a space or a tab
+                items.append({"url": link, "title": caption[0].strip() if caption else None})
     elif isinstance(value, list | tuple):
         items = [{"url": v, "title": None} if isinstance(v, str) else v for v in value]
     else:
@@ -315,14 +490,29 @@ def parse_documents(value: Any) -> list[dict[str, Any]]:
     for item in items:
         if not isinstance(item, Mapping) or "url" not in item:
             raise Invalid("each document needs a url")
-        url = parse_text(item["url"], 2000)
+        number = len(result) + 1
+        try:
+            url = parse_text(item["url"], 2000)
+        except Invalid as exc:
+            raise Invalid(f"link of document {number} {exc}") from None
+        try:
+            title = None if is_blank(item.get("title")) else parse_text(item.get("title"))
+        except Invalid as exc:
+            raise Invalid(f"title of document {number} {exc}") from None
         if not URL.match(url):
             raise Invalid(
                 f"link '{url[:60]}' is refused: only http:// and https:// links are allowed"
             )
-        title = item.get("title")
-        result.append({"url": url, "title": None if is_blank(title) else parse_text(title)})
+        result.append({"url": url, "title": title})
     return result
+
+
+def parse_city(value: Any) -> str:
+    """A city code; a member city's English or local name is read as its code."""
+    text = parse_text(value, 100)
+    if len(text) == 3 and text.isascii() and text.isalnum():
+        return text.upper()  # a code (no member city has a three-letter name)
+    return city_code(text) or text.upper()
 
 
 def _parser(field: Field) -> Callable[[Any], Any]:
@@ -337,11 +527,13 @@ def _parser(field: Field) -> Callable[[Any], Any]:
         return lambda v: parse_percent(v, low=-100)
     if field.name == "contact_name":
         return lambda v: parse_text(v, 200)
+    if kind == "date":
+        past = DATE_FIELDS[field.name]
+        return lambda v: parse_case_date(v, past=past)
     return {
         "text": parse_text,
         "organisation": lambda v: parse_text(v, 300),
-        "longtext": lambda v: parse_text(v, MAX_LONGTEXT),
-        "date": parse_date,
+        "longtext": lambda v: parse_text(v, MAX_LONGTEXT, multiline=True),
         "money": parse_money,
         "integer": parse_integer,
         "boolean": parse_boolean,
@@ -349,7 +541,7 @@ def _parser(field: Field) -> Callable[[Any], Any]:
         "currency": parse_currency,
         "country": parse_country,
         "email": parse_email,
-        "city": lambda v: str(v).strip().upper(),
+        "city": parse_city,
         "percent": parse_percent,
         "rating": parse_rating,
         "risks": parse_risks,
@@ -358,6 +550,13 @@ def _parser(field: Field) -> Callable[[Any], Any]:
     }[kind]
 
 
+# Date fields, and whether each is an event that cannot lie in the future. The publication
+# date can, while a case is planned: validate() checks it against the status.
+DATE_FIELDS: dict[str, bool] = {
+    f.name: f.name in PAST_DATES and f.name != "tender_published"
+    for f in FIELDS
+    if f.kind == "date"
+}
 PARSERS: dict[str, Callable[[Any], Any]] = {f.name: _parser(f) for f in FIELDS}
 EMPTY: dict[str, Any] = {
     f.name: ([] if f.kind in ("codes", "kpis", "documents") else {} if f.kind == "risks" else None)
@@ -383,6 +582,7 @@ def validate(
     """
     errors: list[FieldError] = []
     clean: dict[str, Any] = {}
+    now: dt.date | None = None  # today, looked up once (for the date fields)
     for key, value in raw.items():
         if key in ignore:
             continue
@@ -396,11 +596,17 @@ def validate(
             clean[key] = EMPTY[key]
             continue
         try:
-            clean[key] = PARSERS[key](value)
+            if key in DATE_FIELDS:
+                now = now or today()
+                clean[key] = parse_case_date(value, past=DATE_FIELDS[key], now=now)
+            else:
+                clean[key] = PARSERS[key](value)
         except Invalid as exc:
             errors.append(FieldError(key, str(exc), row))
         except (TypeError, ValueError, ArithmeticError):
-            errors.append(FieldError(key, f"'{str(value)[:60]}' is not a valid {field.kind}", row))
+            errors.append(
+                FieldError(key, f"'{shown(str(value)[:60])}' is not a valid {field.kind}", row)
+            )
 
     bad = {e.field for e in errors}
     merged: dict[str, Any] = {**EMPTY, **(current or {}), **clean}
@@ -419,8 +625,23 @@ def validate(
         rule(
             "city",
             city in cities,
-            f"unknown city '{city}'; known: {', '.join(sorted(cities))} "
-            "(add one with `procurement city add`)",
+            f"unknown city '{city}'; known: {', '.join(sorted(cities))}, or a member city's "
+            "name (add one with `procurement city add`)",
+        )
+
+    # A planned case may carry the planned publication date; any other has published.
+    published = merged.get("tender_published")
+    if (
+        published is not None
+        and published > (now := now or today())
+        and merged.get("status") != cl.Status.PLANNED
+        and ("tender_published" in clean or "status" in clean)
+    ):
+        rule(
+            "tender_published",
+            False,
+            f"{published} is in the future (today is {now}); only a planned case may carry "
+            "the planned publication date",
         )
 
     def before(first: str, second: str, message: str) -> None:
@@ -438,6 +659,10 @@ def validate(
         "contract_start", "contract_end_planned", "planned end {b} is before the contract start {a}"
     )
     before("contract_start", "completed_on", "completion {b} is before the contract start {a}")
+    before("awarded_on", "completed_on", "completion {b} is before the award date {a}")
+    before(
+        "tender_published", "completed_on", "completion {b} is before the tender publication {a}"
+    )
     before(
         "tender_published",
         "contract_start",
@@ -451,6 +676,25 @@ def validate(
             merged.get("currency") is not None,
             f"is required because {money_given[0]} is given; e.g. --currency EUR",
         )
+
+    legacy = cl.REPLACED_BY_EURO.get(merged.get("currency") or "")
+    if legacy and "currency" not in bad and any(k in clean for k in LEGACY_CHECK_KEYS):
+        currency, (last_day, units) = merged["currency"], legacy
+        case_day = next(
+            (merged[d] for d in ("awarded_on", "tender_published", "contract_start") if merged[d]),
+            None,
+        )
+        for name in (m for m in MONEY_FIELDS if merged.get(m) is not None):
+            day = (merged["completed_on"] if name == "final_value" else None) or case_day
+            if day is not None and day > dt.date.fromisoformat(last_day):
+                rule(
+                    "currency",
+                    False,
+                    f"{currency} was replaced by the euro after {last_day}, but {name} is "
+                    f"dated {day}: give the amounts in EUR, converted at the irrevocable "
+                    f"rate of {units} {currency} per euro",
+                )
+                break
 
     tenders, sme = merged.get("tenders_received"), merged.get("sme_tenders")
     if tenders is not None and sme is not None:
@@ -480,5 +724,5 @@ def validate(
         )
 
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError([FieldError(shown(e.field), shown(e.message), e.row) for e in errors])
     return clean

@@ -213,9 +213,14 @@ REPLACED_BY_EURO: dict[str, tuple[str, str]] = {
     "LTL": ("2014-12-31", "3.45280"),
 }
 
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # ISO 4217 alphabetic codes in use (list one, including funds and the X codes for precious
 # metals, SDR and testing).
-ISO_4217_CURRENT: frozenset[str] = frozenset(
+ISO_4217_CURRENT: frozenset[str] = _codes(
     """
     AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
     BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD
@@ -226,11 +231,11 @@ ISO_4217_CURRENT: frozenset[str] = frozenset(
     SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES
     VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XTS XUA XXX YER
     ZAR ZMW ZWG
-    """.split()
+    """
 )
 
 # ISO 4217 alphabetic codes withdrawn (list three), e.g. the currencies the euro replaced.
-ISO_4217_HISTORIC: frozenset[str] = frozenset(
+ISO_4217_HISTORIC: frozenset[str] = _codes(
     """
     ADF ADP AFA ALK ANG AOK AON AOR ARA ARP ARY ATS AYM AZM BAD BEC BEF BEL BGJ BGK BGL BOP
     BRB BRC BRE BRN BRR BUK BYB BYR CHC CNX CSD CSJ CSK CYP DDM DEM ECS ECV EEK ESA ESB ESP
@@ -238,7 +243,7 @@ ISO_4217_HISTORIC: frozenset[str] = frozenset(
     LUC LUF LUL LVL LVR MGF MLF MRO MTL MTP MVQ MXP MZE MZM NIC NLG PEH PEI PES PLZ PTE RHD
     ROK ROL RUR SDD SDG SDP SIT SKK SLL SRG STD SUR TJR TMM TPE TRL UAK UGS UGW USS UYN UYP
     VEB VEF VNC XEU XFO XFU XRE YDD YUD YUM YUN ZAL ZMK ZRN ZRZ ZWC ZWD ZWL ZWN ZWR
-    """.split()
+    """
 )
 
 ISO_4217: frozenset[str] = ISO_4217_CURRENT | ISO_4217_HISTORIC

@@ -451,7 +451,9 @@ def _update(
     provenance: Mapping[str, Any],
 ) -> None:
     """Bring an imported copy up to date with the publisher's newer release."""
-    data = _changed_fields(case_values(case), clean)
+    # a known case keeps its city (part of its reference): --city and --city-map place new
+    # cases only
+    data = _changed_fields(case_values(case), {**clean, "city": case.city_code})
     changes: dict[str, Any] = {}
     if data:
         case, changes = update_case(
