@@ -184,8 +184,6 @@ def _same_dates(
     return None
 
 
-# one row of the file: (row, tender_published, awarded_on)
-_Seen = tuple[int, dt.date | None, dt.date | None]
 
 
 class _Duplicates:
@@ -205,9 +203,10 @@ class _Duplicates:
         self.session = session
         self.before: int = session.scalar(select(func.max(Case.id))) or 0
         self.everything = False  # search every case, not only those there before
-        # the rows without a reference so far, by the hash of (city, buyer, title): a
-        # 100,000-row file is not held twice in memory
-        self.rows: dict[int, list[_Seen]] = {}
+        # the first row without a reference with these compared values and this tender
+        # date, award date, or both, by hash: found at once (no pair of rows is compared),
+        # and a 100,000-row file is not held twice in memory
+        self.rows: dict[int, int] = {}
         self.ocids: dict[str, int] = {}
         self.flagged: set[int] = set()
         self._buyers: dict[str, str] = {}  # buyer -> its key: few buyers, many rows
@@ -218,6 +217,37 @@ class _Duplicates:
         if same is None:
             same = self._buyers[buyer] = organisation_key(buyer)
         return values["city"], same, organisation_key(values["title"])
+
+    _BOTH = "buyer, title, tender and award dates"
+    _AWARD = "buyer, title and award date"
+    _TENDER = "buyer, title and tender date"
+
+    def _earlier(
+        self, key: tuple[str, str, str], tender: dt.date | None, award: dt.date | None
+    ) -> tuple[int, str] | None:
+        """The first earlier row like this one, and what they share (None: no such row)."""
+        for what, date in (
+            (self._BOTH, (tender, award)),
+            (self._AWARD, award),
+            (self._TENDER, tender),
+        ):
+            if date is None or (what == self._BOTH and None in (tender, award)):
+                continue
+            row = self.rows.get(hash((key, what, date)))
+            if row is not None:
+                return row, what
+        return None
+
+    def _remember(
+        self, key: tuple[str, str, str], tender: dt.date | None, award: dt.date | None, row: int
+    ) -> None:
+        for what, date in (
+            (self._BOTH, (tender, award)),
+            (self._AWARD, award),
+            (self._TENDER, tender),
+        ):
+            if date is not None and not (what == self._BOTH and None in (tender, award)):
+                self.rows.setdefault(hash((key, what, date)), row)
 
     def owned(self, row: int, owner: Owner) -> DuplicateRow:
         """A row without a reference naming the ocid of a live case of its city."""
@@ -256,30 +286,28 @@ class _Duplicates:
                         f"probably the same case as row {first} (same ocid); "
                         f"give each case once, {ALLOW_HINT}",
                     )
-            earlier = self.rows.setdefault(hash(key), [])
-            for row, other_tender, other_award in earlier:
-                what = _same_dates(tender, award, other_tender, other_award)
-                if what is not None:
-                    flag(
-                        p.row or 0,
-                        f"probably the same case as row {row} (same {what}); "
-                        f"give each case once, {ALLOW_HINT}",
-                    )
-                    break
-            earlier.append((p.row or 0, tender, award))
+            earlier = self._earlier(key, tender, award)
+            if earlier is not None:
+                row, what = earlier
+                flag(
+                    p.row or 0,
+                    f"probably the same case as row {row} (same {what}); "
+                    f"give each case once, {ALLOW_HINT}",
+                )
+            self._remember(key, tender, award, p.row or 0)
         if self.rows:  # rows that give a new case's reference, against the rows without one
             for p in batch:
                 if p.reference is None:
                     continue
                 tender, award = p.values.get("tender_published"), p.values.get("awarded_on")
-                for row, other_tender, other_award in self.rows.get(hash(self._key(p.values)), ()):
-                    what = _same_dates(other_tender, other_award, tender, award)
-                    if what is not None:
-                        flag(
-                            row,
-                            f"probably the same case as row {p.row}, {p.reference} "
-                            f"(same {what}); give each case once, {ALLOW_HINT}",
-                        )
+                earlier = self._earlier(self._key(p.values), tender, award)
+                if earlier is not None:
+                    row, what = earlier
+                    flag(
+                        row,
+                        f"probably the same case as row {p.row}, {p.reference} "
+                        f"(same {what}); give each case once, {ALLOW_HINT}",
+                    )
         rest = [p for p in plain if p.row not in self.flagged]
         if rest and (everything or self.before):
             for p, reference, what in self._in_registry(rest, keys, everything):
