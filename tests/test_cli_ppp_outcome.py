@@ -119,7 +119,7 @@ def test_outcome_set_exact_values(run: Run, reference: str) -> None:
         run(
             "outcome", "set", reference,
             "--status", "completed",
-            "--completed-on", "2027-05-31",
+            "--completed-on", "2026-05-31",
             "--final-value", "1150000.1",
             "--innovation-achieved", "partial",
             "--satisfaction", "4",
@@ -138,7 +138,7 @@ def test_outcome_set_exact_values(run: Run, reference: str) -> None:
     stored: dict[str, Any] = show(run, reference)
     assert {k: stored[k] for k in OUTCOME_KEYS} == {
         "status": "completed",
-        "completed_on": "2027-05-31",
+        "completed_on": "2026-05-31",
         "final_value": "1150000.1",
         "innovation_achieved": "partial",
         "satisfaction": 4,
