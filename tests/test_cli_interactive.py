@@ -185,3 +185,15 @@ def test_real_terminal_with_pexpect(tmp_path: Path) -> None:
         "Санкт-Петербург and Malmö visit Kraków",
     )
     assert (stored["category"], stored["sector"], stored["status"]) == ("works", "water", "awarded")
+
+
+@pytest.mark.parametrize("typed", ["Riga", "rīga", "RIX"])
+def test_guided_city_by_name_or_code(run: Run, typed: str) -> None:
+    result = assert_ok(
+        run(
+            "case", "add",
+            input=lines(typed, "Rīgas dome", "Street lights", "goods", "1", "1", "planned", "n", "y"),
+            env=PROMPT,
+        )
+    )  # fmt: skip
+    assert result.output.endswith("Added case RIX-2026-001.\n")

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from procurement.cases.cities import city_code
 from procurement.cases.fields import ASSIGNED, CASE_FIELDS, FIELD_BY_NAME, REQUIRED_FIELDS, Field
 from procurement.cases.formats import cell_text
 from procurement.cases.validate import PARSERS, Invalid, validate
@@ -143,15 +144,18 @@ def ask(
         except Invalid as exc:
             click.echo(_style(f"  Not accepted: {exc}. Please try again.", fg="red"))
             continue
-        if field.kind == "city" and answer.upper() not in cities:
-            click.echo(
-                _style(
-                    f"  Not accepted: unknown city '{answer}'; "
-                    "give a number or a code from the list.",
-                    fg="red",
+        if field.kind == "city":
+            code = city_code(answer, {c: [name] for c, name in cities.items()})
+            if code is None or code not in cities:
+                click.echo(
+                    _style(
+                        f"  Not accepted: unknown city '{answer}'; "
+                        "give a number, a code or a name from the list.",
+                        fg="red",
+                    )
                 )
-            )
-            continue
+                continue
+            return code
         return answer
 
 
