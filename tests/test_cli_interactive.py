@@ -192,7 +192,7 @@ def test_guided_city_by_name_or_code(run: Run, typed: str) -> None:
     result = assert_ok(
         run(
             "case", "add",
-            input=lines(typed, "Rīgas dome", "Street lights", "goods", "1", "1", "planned", "n", "y"),
+            input=lines(typed, "Rīgas dome", "Lights", "goods", "1", "1", "planned", "n", "y"),
             env=PROMPT,
         )
     )  # fmt: skip
