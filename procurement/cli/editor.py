@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from procurement.cases.fields import FIELD_BY_NAME, FIELDS, field_comment
+from procurement.cases.fields import ASSIGNED, FIELD_BY_NAME, FIELDS, field_comment
 from procurement.cases.values import jsonable
 from procurement.core.errors import BadInput
 from procurement.core.limits import CASE_FILE_BYTES, MAX_DEPTH, TOO_DEEP, limit_depth, read_limited
@@ -237,14 +237,35 @@ def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[st
 SET_PATTERN = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s*=(.*)$", re.DOTALL)
 
 
+def _unknown_field(name: str) -> str:
+    """'X' is not a field, with the field whose name or label is closest."""
+    import difflib
+
+    labels = {f.label.lower(): f.name for f in FIELDS}
+    wanted = name.strip().lower()
+    guess = labels.get(wanted) or next(
+        iter(difflib.get_close_matches(wanted.replace(" ", "_"), list(FIELD_BY_NAME), n=1)), None
+    )
+    hint = f"; did you mean {guess}?" if guess else ""
+    return (
+        f"'{name}' is not a field{hint} (field names: `procurement case add --help`, "
+        "e.g. --set estimated_value=5)"
+    )
+
+
 def parse_assignments(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """``FIELD=VALUE`` strings (``--set``) as a raw mapping; a field given twice is an error."""
     result: dict[str, Any] = {}
     for item in items:
         match = SET_PATTERN.match(item)
         if match is None:
+            name = item.partition("=")[0].strip()
+            if "=" in item and name:
+                raise BadInput(f"--set: {_unknown_field(name)}")
             raise BadInput(f"--set '{item}' should be FIELD=VALUE, e.g. --set status=awarded")
         name = match.group(1).replace("-", "_").lower()
+        if name not in FIELD_BY_NAME and name not in ASSIGNED:
+            raise BadInput(f"--set: {_unknown_field(name)}")
         if name in result:
             raise BadInput(f"--set {name} is given twice; give each field once")
         result[name] = match.group(2)

@@ -9,6 +9,7 @@ import click
 from procurement.cases.fields import FIELD_BY_NAME, OUTCOME_FIELDS
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.fieldopts import collect, field_options, merge_keyed
+from procurement.cli.output import dumps, format_option
 from procurement.core.errors import BadInput
 
 FIELDS = (
@@ -41,8 +42,9 @@ def outcome() -> None:
     is_flag=True,
     help="Forget the recorded KPIs first (otherwise --kpi adds one or changes one by name).",
 )
+@format_option("text", "json", default="text")
 @pass_app
-def set_(app: AppContext, /, reference: str, clear_kpis: bool, **params: Any) -> None:
+def set_(app: AppContext, /, reference: str, clear_kpis: bool, fmt: str, **params: Any) -> None:
     """Set the outcome of a case; only the options given change.
 
     Each --kpi adds a key performance indicator or changes the one of the same name:
@@ -78,7 +80,9 @@ def set_(app: AppContext, /, reference: str, clear_kpis: bool, **params: Any) ->
         return found.reference, changes
 
     ref, changes = app.run_in_transaction(work)
-    if changes:
+    if fmt == "json":  # for scripts: what was stored
+        click.echo(dumps({"reference": ref, "changes": changes}))
+    elif changes:
         click.echo(f"Updated outcome of {ref}: {', '.join(changes)}.")
     else:
         click.echo(f"No change to {ref}: the values given are the ones stored.")

@@ -9,6 +9,7 @@ import click
 from procurement.cases.fields import PPP_FIELDS
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.fieldopts import collect, field_options, merge_keyed
+from procurement.cli.output import dumps, format_option
 from procurement.core.errors import BadInput
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ def ppp() -> None:
     help="Forget the recorded risk allocation first (otherwise --risk adds to it or "
     "changes one category).",
 )
+@format_option("text", "json", default="text")
 @pass_app
-def set_(app: AppContext, /, reference: str, clear_risks: bool, **params: Any) -> None:
+def set_(app: AppContext, /, reference: str, clear_risks: bool, fmt: str, **params: Any) -> None:
     """Set PPP details of a case; only the options given change.
 
     A case gets PPP details once --ppp-model is set; each --risk adds or changes the
@@ -70,7 +72,9 @@ def set_(app: AppContext, /, reference: str, clear_risks: bool, **params: Any) -
         return found.reference, changes
 
     ref, changes = app.run_in_transaction(work)
-    if changes:
+    if fmt == "json":  # for scripts: what was stored
+        click.echo(dumps({"reference": ref, "changes": changes}))
+    elif changes:
         click.echo(f"Updated PPP details of {ref}: {', '.join(changes)}.")
     else:
         click.echo(f"No change to {ref}: the values given are the ones stored.")

@@ -145,8 +145,8 @@ def ask(
             click.echo(_style(f"  Not accepted: {exc}. Please try again.", fg="red"))
             continue
         if field.kind == "city":
-            code = city_code(answer, {c: [name] for c, name in cities.items()})
-            if code is None or code not in cities:
+            known = city_code(answer, {c: [name] for c, name in cities.items()})
+            if known is None or known not in cities:
                 click.echo(
                     _style(
                         f"  Not accepted: unknown city '{answer}'; "
@@ -155,7 +155,7 @@ def ask(
                     )
                 )
                 continue
-            return code
+            return known
         return answer
 
 

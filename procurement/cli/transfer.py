@@ -17,7 +17,7 @@ import click
 
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.filters import case_filter_options
-from procurement.cli.output import include_contacts_option
+from procurement.cli.output import dumps, include_contacts_option
 from procurement.core.errors import BadInput
 from procurement.core.files import atomic_path, check_target
 
@@ -133,6 +133,13 @@ def atomic_output(path: Path) -> AbstractContextManager[Path]:
     is_flag=True,
     help="List every row's reference and action (always done for up to 50 rows).",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print what was stored as JSON for scripts: references created, updated, unchanged, "
+    "skipped (with reasons) and each row's action.",
+)
 @pass_app
 def import_(
     app: AppContext,
@@ -145,6 +152,7 @@ def import_(
     allow_duplicates: bool,
     write_back: Path | None,
     verbose: bool,
+    as_json: bool,
 ) -> None:
     """Load cases from a CSV, XLSX, JSON or OCDS file.
 
@@ -215,8 +223,11 @@ def import_(
             session.rollback()
     else:  # one transaction, run again from the start if the database was busy
         summary = app.run_in_transaction(work)
-    for line in summary.lines(per_row=True if verbose else None):
-        click.echo(line)
+    if as_json:
+        click.echo(dumps(summary.as_dict()))
+    else:
+        for line in summary.lines(per_row=True if verbose else None):
+            click.echo(line)
     if write_back is not None:
         from procurement.core.errors import ProcurementError
         from procurement.exchange.tabular.readers import write_back as write_copy
@@ -230,7 +241,9 @@ def import_(
                 f"the cases were imported, but {write_back} could not be written "
                 f"({exc.strerror or exc}); export them with `procurement export`"
             ) from None
-        click.echo(f"Wrote {write_back}: {file.name} with the references of the registry.")
+        click.echo(
+            f"Wrote {write_back}: {file.name} with the references of the registry.", err=as_json
+        )
 
 
 @click.command()

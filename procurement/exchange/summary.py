@@ -42,6 +42,22 @@ class ImportSummary:
             out.append("Dry run: nothing was written.")
         return out
 
+    def as_dict(self) -> dict[str, object]:
+        """The summary for scripts (``import --json``): stable keys, every row's action."""
+        return {
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "created": list(self.created),
+            "updated": list(self.updated),
+            "unchanged": list(self.unchanged),
+            "skipped": [{"where": where, "reason": reason} for where, reason in self.skipped],
+            "warnings": list(self.warnings),
+            "rows": [
+                {"row": row, "reference": reference, "action": action}
+                for row, reference, action in sorted(self.rows, key=lambda r: r[0])
+            ],
+        }
+
     def row_lines(self) -> list[str]:
         """``  row 2: HEL-2026-008 created``, in the order of the file's rows."""
         out = []

@@ -1,0 +1,74 @@
+"""Conventions users expect from git, gh and sqlite-utils: one-line usage errors with a
+hint, JSON output of what was stored for scripts, `-` for standard output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import Run, add, assert_ok, case_data
+
+
+def test_an_unknown_field_in_set_is_named_with_the_closest_field(run: Run) -> None:
+    reference = add(run, case_data())
+    result = run("case", "edit", reference, "--set", "Estimated value=5")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: --set: 'Estimated value' is not a field; did you mean estimated_value? "
+        "(field names: `procurement case add --help`, e.g. --set estimated_value=5)\n"
+    )
+
+
+def test_ppp_and_outcome_set_print_what_was_stored_as_json(run: Run) -> None:
+    reference = add(run, case_data())
+    ppp = json.loads(
+        assert_ok(
+            run("ppp", "set", reference, "--ppp-model", "dbfo", "--risk",
+                "construction=private", "--format", "json")
+        ).stdout
+    )  # fmt: skip
+    assert ppp["reference"] == reference
+    assert ppp["changes"]["ppp_model"] == {"old": None, "new": "dbfo"}
+    assert ppp["changes"]["risks"] == {"old": None, "new": {"construction": "private"}}
+    outcome = json.loads(
+        assert_ok(
+            run("outcome", "set", reference, "--satisfaction", "4", "--format", "json")
+        ).stdout
+    )
+    assert outcome == {
+        "reference": reference,
+        "changes": {
+            "satisfaction": {"old": None, "new": 4},
+            "best_practice": {"old": None, "new": False},
+        },
+    }
+    again = json.loads(
+        assert_ok(
+            run("outcome", "set", reference, "--satisfaction", "4", "--format", "json")
+        ).stdout
+    )
+    assert again == {"reference": reference, "changes": {}}
+
+
+def test_import_json_lists_each_rows_reference_and_action(run: Run, tmp_path: Path) -> None:
+    first = add(run, case_data(title="Known"))
+    rows = [
+        {**case_data(title="New one"), "reference": None},
+        {**case_data(title="Known"), "reference": first},
+    ]
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    summary = json.loads(assert_ok(run("import", str(path), "--json")).stdout)
+    [created] = summary["created"]
+    assert summary["unchanged"] == [first]
+    assert summary["rows"] == [
+        {"row": 1, "reference": created, "action": "created"},
+        {"row": 2, "reference": first, "action": "unchanged"},
+    ]
+    assert summary["skipped"] == [] and summary["dry_run"] is False
+
+
+def test_export_dash_is_standard_output(run: Run) -> None:
+    reference = add(run, case_data())
+    out = assert_ok(run("export", "--format", "csv", "-o", "-")).stdout
+    assert out.splitlines()[1].startswith(f"{reference},")
