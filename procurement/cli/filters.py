@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from click.shell_completion import CompletionItem
 
+from procurement.cli.fieldopts import complete_city
 from procurement.core import codelists as cl
 from procurement.core.errors import BadInput
 
@@ -87,6 +88,7 @@ def case_filter_options(func: F) -> F:
         "--city",
         multiple=True,
         metavar="CODE",
+        shell_complete=complete_city,
         help="Only cases of this city (repeatable): its code or name, e.g. --city HEL.",
     )
     @click.option(
