@@ -15,8 +15,6 @@ from procurement.demo.run import load_demo_data
 from tests.helpers import assert_ok, case_data
 
 
-# The data set is written by another part of the project; until it exists only the refusal
-# below runs. This skip is temporary: once procurement/demo_data.py exists it never applies.
 def test_demo_refuses_a_registry_with_real_cases(
     session: Session, run: Callable[..., Result], tmp_path: Path
 ) -> None:
@@ -59,3 +57,28 @@ def test_demo_loads_once_and_writes_every_report(
     # command makes first; running the whole command again would only rewrite the reports).
     count = int(lines[0].split()[3])
     assert load_demo_data(session=session, user="tester") == (count, False)
+
+
+def test_demo_cases_stay_fictional_through_export_and_import(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """Exported as CSV (which carries no provenance) and imported into another registry,
+    demo cases are still marked as fictional: reports made from them say so."""
+    from tests.helpers import add, assert_ok, case_data, empty_registry, run_on
+
+    source = empty_registry(tmp_path, sqlite_template, "source.sqlite")
+    demo = case_data(description="A city tried something. (Illustrative case.)")
+    real = case_data(title="A real case", description="Recorded by an officer.")
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return run_on(source, *args)
+
+    add(run, demo)
+    add(run, real)
+    exported = tmp_path / "cases.csv"
+    assert_ok(run_on(source, "export", "--format", "csv", "-o", str(exported)))
+    target = empty_registry(tmp_path, sqlite_template, "target.sqlite")
+    assert_ok(run_on(target, "import", str(exported)))
+    report = json.loads(assert_ok(run_on(target, "report", "compare", "--format", "json")).stdout)
+    assert report["fictional_data"] is True
+    assert report["coverage"]["demo_cases"] == 1

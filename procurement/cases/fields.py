@@ -228,3 +228,6 @@ def field_comment(field: Field) -> str:
 # ``source_publisher`` of every case loaded by ``procurement demo``. Reports made from a
 # database holding such cases say that the data are fictional and illustrative.
 DEMO_PUBLISHER = "Illustrative demo data set (fictional)"
+# Every demo description ends with this; a case that comes back through a spreadsheet or the
+# JSON form (which carry no provenance) is recognised by it and stays marked as fictional.
+DEMO_MARK = "(Illustrative case.)"

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from procurement.cases.fields import DEMO_MARK
+
 AS_OF = dt.date(2026, 11, 1)
 """The day the demo data describe: statuses and outcomes are as they stand on this date."""
 FIRST_YEAR, LAST_YEAR = 2008, 2026
 CASES_PER_CITY = 14
-ILLUSTRATIVE = "(Illustrative case.)"
+ILLUSTRATIVE = DEMO_MARK
 
 # --------------------------------------------------------------------------------------
 # Cities: buyer names, districts, supplier country, historic currencies

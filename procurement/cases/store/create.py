@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, bindparam, select, text
 
-from procurement.cases.fields import ASSIGNED, CASE_NAMES, REQUIRED_FIELDS
+from procurement.cases.fields import (
+    ASSIGNED,
+    CASE_NAMES,
+    DEMO_MARK,
+    DEMO_PUBLISHER,
+    REQUIRED_FIELDS,
+)
 from procurement.cases.store.audit import event_row
 from procurement.cases.store.references import (
     identity_problems,
@@ -144,6 +150,8 @@ class BulkWriter:
         problems = identity_problems(city=values["city"], reference=reference, ocid=ocid, row=row)
         if problems:
             raise ValidationError(problems)
+        if provenance is None and (values.get("description") or "").endswith(DEMO_MARK):
+            provenance = {"source_publisher": DEMO_PUBLISHER}  # demo data stay fictional
         return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
 
     # references --------------------------------------------------------------------------
