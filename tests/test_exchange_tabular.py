@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
-from procurement.cli import cli
 from procurement.cases.formats import neutralise, restore
+from procurement.cli import cli
 from procurement.exchange.tabular import COLUMNS, import_cases
 from tests.helpers import assert_ok
 

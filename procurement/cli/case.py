@@ -650,7 +650,26 @@ def list_(
         click.echo(f"Showing {len(found)} of {total} cases; use --limit 0 to see all.", err=True)
 
 
-def _change_text(action: str, changes: Mapping[str, Any]) -> str:
+UNREADABLE = "unreadable event"
+
+
+def _readable_changes(raw: str | None) -> dict[str, Any] | None:
+    """An audit event's changes as ``{field: {"old": ..., "new": ...}}``, or None when the
+    stored text is not that (an event written by hand or by another program)."""
+    import json
+
+    try:
+        changes = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if not isinstance(changes, dict) or not all(isinstance(c, dict) for c in changes.values()):
+        return None
+    return changes
+
+
+def _change_text(action: str, changes: Mapping[str, Any] | None) -> str:
+    if changes is None:
+        return UNREADABLE
     if action in ("create", "import"):
         return f"{len(changes)} fields set"
 
@@ -681,19 +700,30 @@ def history(app: AppContext, reference: str, fmt: str) -> None:
       procurement case history HEL-2025-001
       procurement case history HEL-2025-001 --format json
     """
-    from procurement.cases.query import history as trail
+    from sqlalchemy import Text, cast, select
+
+    from procurement.cases.query import get_case
     from procurement.cases.values import jsonable
+    from procurement.storage.models import AuditEvent
 
     with app.read_session() as session:
-        events = [
-            {
-                "at": jsonable(e.at),
-                "user": e.user,
-                "action": e.action,
-                "changes": e.changes,
-            }
-            for e in trail(session=session, reference=reference)
-        ]
+        found = get_case(session=session, reference=reference, include_removed=True)
+        # changes read as text and parsed here: one malformed event (written by hand or by
+        # another program) is shown as unreadable instead of breaking the whole history
+        trail = session.execute(
+            select(
+                AuditEvent.at, AuditEvent.user, AuditEvent.action, cast(AuditEvent.changes, Text)
+            )
+            .where(AuditEvent.case_id == found.id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        ).all()
+    events: list[dict[str, Any]] = []
+    for at, user, action, raw in trail:
+        changes = _readable_changes(raw)
+        event = {"at": jsonable(at), "user": user, "action": action, "changes": changes}
+        if changes is None:
+            event["unreadable"] = True
+        events.append(event)
     if fmt == "json":
         emit(events, fmt)
         return

@@ -29,12 +29,23 @@ def init(app: AppContext) -> None:
 
     engine = app.engine()
     before = migrate.current_revision(engine)
+    _refuse_unknown_revision(before)
     migrate.upgrade(engine)
     after = migrate.current_revision(engine)
     with app.session() as session:
         cities = session.scalar(select(func.count()).select_from(City))
     state = "created" if before is None else ("upgraded" if before != after else "up to date")
     click.echo(f"Database {state}: {app.masked_url} (schema {after}, {cities} cities).")
+
+
+def _refuse_unknown_revision(revision: str | None) -> None:
+    """A database at a schema revision this version does not know (made by a newer version,
+    or a doctored backup) is neither upgraded nor downgraded: one line says why."""
+    from procurement.core.errors import DatabaseError
+    from procurement.storage import backup
+
+    if revision is not None and revision not in backup.known_revisions():
+        raise DatabaseError(f"the database is at {backup.unknown_revision_message(revision)}")
 
 
 @click.group()
@@ -60,6 +71,7 @@ def upgrade(app: AppContext, revision: str) -> None:
     """
     from procurement.storage import migrate
 
+    _refuse_unknown_revision(migrate.current_revision(app.engine()))
     migrate.upgrade(app.engine(), revision)
     click.echo(f"Database at schema {migrate.current_revision(app.engine())}.")
 
@@ -77,6 +89,7 @@ def downgrade(app: AppContext, revision: str, yes: bool) -> None:
     """
     from procurement.storage import migrate
 
+    _refuse_unknown_revision(migrate.current_revision(app.engine()))
     if not yes:
         click.confirm(f"Downgrade {app.masked_url} to {revision}?", abort=True)
     migrate.downgrade(app.engine(), revision)
@@ -104,6 +117,11 @@ def current(app: AppContext) -> None:
 @pass_app
 def check(app: AppContext) -> None:
     """Fail if the data model and the migrations disagree (schema drift).
+
+    Also fails when the database is at a schema revision this version does not know, or
+    holds anything this version did not create: tables, columns, indexes, triggers,
+    functions, views, rules, other schemas; on PostgreSQL also policies and privileges
+    other than those `db grant` gives. The first few are named.
 
     \b
     Example:
@@ -145,7 +163,10 @@ def restore(app: AppContext, file: Path, force: bool) -> None:
 
     Refuses to overwrite a registry that holds cases unless --force. The restore is all
     or nothing. Restore a SQLite backup into a SQLite database and a PostgreSQL archive
-    (from `db backup` or `pg_dump --format=custom`) into PostgreSQL.
+    (from `db backup` or `pg_dump --format=custom`) into PostgreSQL. A backup at a schema
+    revision this version does not know, or holding anything this version did not create
+    (a trigger, function, view, extra table or column; see `db check`), is refused and
+    nothing is restored.
 
     \b
     Example:
@@ -192,9 +213,11 @@ def grant(
     """Give a PostgreSQL role per-city write access (--city) or read-only access (--analyst).
 
     An officer's role may add and change only its own city's cases (with their PPP
-    details, outcomes, KPIs, documents and audit events) and read every city's; an
+    details, outcomes, KPIs, documents and audit events) and read every city's; it may
+    add organisations but change one only while no other city's case uses it. An
     analyst's role may read everything and change nothing. Nobody but the registry's
-    owner may alter or delete audit events. Creates the role when missing (a group role
+    owner may alter or delete audit events; an officer's events record its login role
+    and the server's time. Creates the role when missing (a group role
     without login unless --login; give people access with `GRANT hel_officers TO alice`).
     Run it as the registry's owner; running it again is harmless. PostgreSQL only: a
     SQLite registry is a single-user file protected by file-system permissions.

@@ -20,6 +20,10 @@ ENV_DATABASE = "PROCUREMENT_DATABASE_URL"
 ENV_USER = "PROCUREMENT_USER"
 ENV_BUSY_TIMEOUT = "PROCUREMENT_SQLITE_BUSY_TIMEOUT_MS"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+ENV_LOCK_TIMEOUT = "PROCUREMENT_LOCK_TIMEOUT"
+ENV_STATEMENT_TIMEOUT = "PROCUREMENT_STATEMENT_TIMEOUT"
+LOCK_TIMEOUT_S = 5.0  # PostgreSQL: longest wait for a lock another session holds
+STATEMENT_TIMEOUT_S = 600.0  # PostgreSQL: longest run of one statement
 
 T = TypeVar("T")
 
@@ -32,6 +36,30 @@ def sqlite_busy_timeout_ms() -> int:
     if not value.isdigit():
         raise BadInput(f"{ENV_BUSY_TIMEOUT}={value!r}: give a whole number of milliseconds")
     return int(value)
+
+
+def _seconds_ms(variable: str, default: float) -> int:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return round(default * 1000)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:
+        raise BadInput(f"{variable}={value!r}: give a number of seconds, e.g. 5 (0: no limit)")
+    return round(seconds * 1000)
+
+
+def lock_timeout_ms() -> int:
+    """PostgreSQL: how long a statement waits for a lock another session holds (a table an
+    officer locked from psql, a row being changed) before the command ends with "busy"."""
+    return _seconds_ms(ENV_LOCK_TIMEOUT, LOCK_TIMEOUT_S)
+
+
+def statement_timeout_ms() -> int:
+    """PostgreSQL: how long one statement may run before the server stops it."""
+    return _seconds_ms(ENV_STATEMENT_TIMEOUT, STATEMENT_TIMEOUT_S)
 
 
 def default_database_path() -> Path:
@@ -136,10 +164,21 @@ def make_engine(url: str, *, create_dir: bool = True) -> Engine:
 
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    # Every connection waits at most lock_timeout for a lock (then SQLSTATE 55P03: "busy,
+    # try again") and runs a statement at most statement_timeout: a session holding a lock
+    # (e.g. LOCK TABLE from psql) cannot stall other officers' commands for ever.
+    timeouts = f"-c lock_timeout={lock_timeout_ms()} -c statement_timeout={statement_timeout_ms()}"
+    given = parsed.query.get("options")  # the URL's own ?options=... come last and win
+    if given:
+        timeouts += " " + (given if isinstance(given, str) else " ".join(given))
     return create_engine(
         parsed,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": 10, "application_name": "procurement"},
+        connect_args={
+            "connect_timeout": 10,
+            "application_name": "procurement",
+            "options": timeouts,
+        },
     )
 
 

@@ -96,21 +96,30 @@ def head_revision() -> str | None:
 
 
 def check(engine: Engine) -> None:
-    """Raise DatabaseError when the database is not at the newest revision, or when the
-    models and the migrations disagree (what ``alembic check`` reports as drift)."""
+    """Raise DatabaseError when the database is not at the newest revision (or at one this
+    version does not know), when the models and the migrations disagree (what ``alembic
+    check`` reports as drift), or when the database holds objects this version did not
+    create (:func:`procurement.storage.backup.foreign_objects`: triggers, functions, views,
+    extra tables or columns, ...)."""
     from alembic.autogenerate import compare_metadata
 
+    from procurement.storage import backup
     from procurement.storage.schema import metadata
 
     current, head = current_revision(engine), head_revision()
+    if current is not None and current not in backup.known_revisions():
+        raise DatabaseError(f"the database is at {backup.unknown_revision_message(current)}")
     if current != head:
         raise DatabaseError(
             f"the database is at schema {current or 'none'}, not {head}: "
             "run `procurement db upgrade`"
         )
     with engine.connect() as connection:
+        found = backup.foreign_objects(connection)
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diffs = compare_metadata(context, metadata)
+    if found:
+        raise DatabaseError(backup.foreign_objects_message(found))
     if diffs:
         raise DatabaseError(
             f"schema drift between models and migrations ({len(diffs)} differences, first: "

@@ -3,13 +3,17 @@
 ``grant_officer`` lets a database role insert and change only its own city's cases and
 everything hanging off them (PPP details, risk rows, outcomes, KPIs, documents, innovation
 approaches, reference counters, audit events), while it may read the whole network's
-registry and add organisations. ``grant_analyst`` gives read-only access. Audit events can
-be added but never changed or deleted by these roles: they get INSERT and SELECT only.
+registry and add organisations. It may change an organisation only while no case of another
+city uses it (filling in a missing country excepted): a trigger, ``GUARDS``. ``grant_analyst``
+gives read-only access. Audit events can be added but never changed or deleted by these
+roles: they get INSERT and SELECT only, and the trigger of migration 0006 sets each event's
+user (the login role) and time (the server's) and refuses changes and deletions.
 
 The policies are created by ``procurement db grant`` (idempotently), not by a migration,
 because roles belong to one installation. Row-level security does not restrict the
-registry's owner (the role that ran ``procurement init``) nor superusers. Policies and
-grants are invisible to ``alembic check``, so they cause no schema drift.
+registry's owner (the role that ran ``procurement init``) nor superusers. Policies, grants
+and the guards are what ``procurement db check`` and ``db restore`` expect besides the data
+model (:func:`procurement.storage.backup.foreign_objects`): anything else is reported.
 
 A SQLite registry is a single-user file: only file-system permissions protect it.
 """
@@ -22,13 +26,16 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from procurement.core.errors import BadInput, PermissionDenied, ProcurementError
+from procurement.core.errors import BadInput, DatabaseError, PermissionDenied, ProcurementError
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,47}$")
 CITY_CODE = re.compile(r"^[A-Z]{3}$")
 POLICY_PREFIX = "officer"
 READ_POLICY = "read: everyone"
 INSUFFICIENT_PRIVILEGE = "42501"
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out (engine.lock_timeout_ms)
+QUERY_CANCELED = "57014"  # statement_timeout ran out, or an administrator cancelled it
+OFFICER_POLICY = re.compile(r"^officer ([A-Z]{3}) ([a-z_][a-z0-9_]{0,47})$")
 
 # Tables an officer may write, and the condition a row must meet for city {city}.
 _OF_CASE = "EXISTS (SELECT 1 FROM cases c WHERE c.id = {table}.case_id AND c.city_code = '{city}')"
@@ -56,6 +63,112 @@ OFFICER_PRIVILEGES: dict[str, str] = {
     "documents": "INSERT, UPDATE, DELETE",
     "organisations": "INSERT, UPDATE",  # shared by all cities: buyers and suppliers
 }
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A trigger function of the registry and the trigger (same name) that runs it."""
+
+    name: str
+    table: str
+    events: str  # as CREATE TRIGGER says them
+    tgtype: int  # pg_trigger.tgtype: 1 row, 2 before, 4 insert, 8 delete, 16 update
+    body: str  # the PL/pgSQL source, compared exactly by `db check`
+    config: tuple[str, ...] = ()  # the function's SET options (pg_proc.proconfig)
+
+    def create(self, conn: Connection) -> None:
+        """Create or replace the function and the trigger in the registry's schema."""
+        schema = conn.dialect.identifier_preparer.quote_schema(_schema(conn))
+        settings = "".join(f" SET {c.replace('=', ' = ', 1)}" for c in self.config)
+        conn.exec_driver_sql(  # the driver reads %% as % (the body uses format())
+            f"CREATE OR REPLACE FUNCTION {schema}.{self.name}() RETURNS trigger "
+            f"LANGUAGE plpgsql{settings} AS $procurement${self.body}$procurement$".replace(
+                "%", "%%"
+            )
+        )
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {self.name} ON {schema}.{self.table}")
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER {self.name} BEFORE {self.events} ON {schema}.{self.table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {schema}.{self.name}()"
+        )
+
+
+# Created by migration 0006 on every PostgreSQL registry (the migration keeps its own frozen
+# copy of this text; `db check` after `init` shows they agree). Officers' events get the
+# login role and the server's time; the owner's program keeps its --user name and time.
+AUDIT_GUARD = Guard(
+    name="procurement_audit_guard",
+    table="audit_events",
+    events="INSERT OR UPDATE OR DELETE",
+    tgtype=1 | 2 | 4 | 8 | 16,
+    body="""
+BEGIN
+    -- The registry's owner (a member of the table's owner, or a superuser) is trusted:
+    -- the user name given with --user and the program's time are kept.
+    IF pg_catalog.pg_has_role(current_user,
+            (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
+    ELSIF TG_OP <> 'INSERT' THEN
+        RAISE EXCEPTION 'permission denied: audit events cannot be changed or deleted'
+            USING ERRCODE = '42501';
+    ELSE
+        NEW."user" := session_user;
+        NEW.at := pg_catalog.now();
+    END IF;
+    IF TG_OP = 'INSERT' AND pg_catalog.json_typeof(NEW.changes) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'an audit event''s changes must be a JSON object'
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN NEW;
+END
+""",
+)
+
+# Created by `db grant --city`: organisations are shared by all cities, so a role that is not
+# the owner may change one only while no case of another city uses it. Filling in a missing
+# country (what recording a case with a supplier's country does) is always allowed.
+ORGANISATION_GUARD = Guard(
+    name="procurement_organisation_guard",
+    table="organisations",
+    events="UPDATE",
+    tgtype=1 | 2 | 16,
+    config=("search_path=pg_catalog",),
+    body="""
+DECLARE
+    mine text[];
+    elsewhere boolean;
+BEGIN
+    IF pg_has_role(current_user,
+            (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.id = OLD.id AND NEW.name = OLD.name AND NEW.name_key = OLD.name_key
+            AND NEW.identifier IS NOT DISTINCT FROM OLD.identifier
+            AND (OLD.country IS NULL OR NEW.country IS NOT DISTINCT FROM OLD.country) THEN
+        RETURN NEW;
+    END IF;
+    -- the cities whose cases the role may change: its policies on cases (`db grant`)
+    SELECT array_agg(split_part(p.polname, ' ', 2)) INTO mine
+      FROM pg_policy p
+     WHERE p.polrelid = to_regclass(quote_ident(TG_TABLE_SCHEMA) || '.cases')
+       AND p.polname LIKE 'officer %'
+       AND EXISTS (SELECT 1 FROM unnest(p.polroles) AS r(oid)
+                    WHERE r.oid <> 0 AND pg_has_role(current_user, r.oid, 'MEMBER'));
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.cases c WHERE (c.buyer_id = $1 '
+                   'OR c.winner_id = $1) AND NOT (c.city_code = ANY ($2)))', TG_TABLE_SCHEMA)
+        INTO elsewhere USING OLD.id, coalesce(mine, '{}');
+    IF elsewhere THEN
+        RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied: organisation '
+            || quote_literal(OLD.name) || ' is used by cases of other cities; only the '
+            || 'registry''s owner may change it';
+    END IF;
+    RETURN NEW;
+END
+""",
+)
+GUARDS: dict[str, Guard] = {g.name: g for g in (AUDIT_GUARD, ORGANISATION_GUARD)}
 
 
 @dataclass(frozen=True)
@@ -169,6 +282,7 @@ def grant_officer(
         for table, privileges in OFFICER_PRIVILEGES.items():
             conn.exec_driver_sql(f'GRANT {privileges} ON "{table}" TO "{role}"')
         _exec(conn, "GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO %I", schema, role)
+        ORGANISATION_GUARD.create(conn)
         for table, condition in RLS_TABLES.items():
             check = condition.format(table=table, city=code)
             _exec(conn, "DROP POLICY IF EXISTS %I ON %I", name, table)
@@ -278,15 +392,28 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 
 def translate(exc: BaseException, engine: Engine) -> ProcurementError | None:
-    """A domain error for a refused write (RLS or a missing grant), else None.
+    """A domain error for a refused write (RLS, a missing grant or a guard), or for a
+    command that waited too long for a lock or ran past the statement timeout, else None.
 
     PostgreSQL hides rows that a USING clause excludes, so an UPDATE of another city's
     case changes 0 rows without an error; the ORM notices (StaleDataError) and so do we.
     """
     from sqlalchemy.orm.exc import StaleDataError
 
-    if isinstance(exc, DBAPIError) and _sqlstate(exc) == INSUFFICIENT_PRIVILEGE:
+    from procurement.storage import retry
+
+    state = _sqlstate(exc) if isinstance(exc, DBAPIError) else None
+    if state == LOCK_NOT_AVAILABLE:  # another session held a lock longer than lock_timeout
+        return DatabaseError(retry.busy_message())
+    if state == QUERY_CANCELED:
+        return DatabaseError(
+            "the database stopped the command: it ran longer than the statement timeout "
+            "(PROCUREMENT_STATEMENT_TIMEOUT) or an administrator cancelled it; nothing was saved"
+        )
+    if isinstance(exc, DBAPIError) and state == INSUFFICIENT_PRIVILEGE:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if first.startswith("permission denied: "):  # said by a guard: already one line
+            return PermissionDenied(first)
         return PermissionDenied(denial_message(engine, first))
     if isinstance(exc, StaleDataError):
         if engine.dialect.name == "postgresql":
@@ -297,8 +424,6 @@ def translate(exc: BaseException, engine: Engine) -> ProcurementError | None:
                 restricted = None
             if restricted is not None:
                 return PermissionDenied(denial_message(engine, "row hidden by a policy"))
-        from procurement.core.errors import DatabaseError
-
         return DatabaseError(
             "the case was changed by someone else at the same moment and nothing was saved; "
             "run the command again"

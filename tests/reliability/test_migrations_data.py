@@ -3,8 +3,8 @@
 What this proves, honestly: downgrading to the first revision and upgrading again loses no
 case data (the steps add member cities, indexes and the organisations' name key; the
 program's ORM reads only the newest schema, so the older one is read with plain SQL); a
-downgrade to base drops every table, so the full round trip keeps data only through a backup taken first, which is then restored into
-the re-created schema and compared field by field.
+downgrade to base drops every table, so the full round trip keeps data only through a backup
+taken first, which is then restored into the re-created schema and compared field by field.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session, selectinload
 
 from procurement.cases.fields import FIELD_BY_NAME, REQUIRED_FIELDS
@@ -182,12 +182,29 @@ def _clean(state: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _event_changes(raw: str | None) -> dict[str, Any]:
+    """An audit event's changes (stored JSON text); empty when they are not a JSON object
+    of ``{"old": ..., "new": ...}`` objects."""
+    import json
+
+    try:
+        changes = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return {}
+    if not isinstance(changes, dict):
+        return {}
+    return {k: c for k, c in changes.items() if isinstance(c, dict)}
+
+
 def history_releases(
     session: Session, case: Case, *, include_contacts: bool = False
 ) -> list[dict[str, Any]]:
-    """The case's history as releases: one per audit event that changed it."""
-    events = session.scalars(
-        select(AuditEvent)
+    """The case's history as releases: one per audit event that changed it.
+
+    An event whose changes are not ``{field: {"old": ..., "new": ...}}`` (written by hand or
+    by another program) is skipped: it cannot say what the case looked like."""
+    events = session.execute(
+        select(AuditEvent.at, AuditEvent.action, cast(AuditEvent.changes, Text))
         .where(AuditEvent.case_id == case.id)
         .order_by(AuditEvent.at, AuditEvent.id)
     )
@@ -195,12 +212,13 @@ def history_releases(
     state: dict[str, Any] = {}
     releases: list[dict[str, Any]] = []
     previous: str | None = None
-    for event in events:
-        changed = {k: c for k, c in event.changes.items() if k in FIELD_BY_NAME}
-        if event.action in ("remove", "restore") or not changed:
+    for at, action, raw in events:
+        changes = _event_changes(raw)
+        changed = {k: c for k, c in changes.items() if k in FIELD_BY_NAME}
+        if action in ("remove", "restore") or not changed:
             continue
         for name, change in changed.items():
-            state[name] = change.get("new") if isinstance(change, dict) else None
+            state[name] = change.get("new")
         values = {**EMPTY, "city": case.city_code, **_clean(state)}
         if any(not values.get(name) for name in REQUIRED_FIELDS):
             continue
@@ -209,7 +227,7 @@ def history_releases(
             values,
             extra,
             release_id=f"{case.ocid}-{len(releases) + 1:04d}",
-            date=str(date_time(utc(event.at))),
+            date=str(date_time(utc(at))),
             tag=history_tag(values["status"], previous),
         )
         previous = values["status"]

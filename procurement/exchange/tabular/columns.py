@@ -27,7 +27,6 @@ KNOWN_COLUMNS = frozenset(COLUMNS) | frozenset(IGNORED_COLUMNS)
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,39}$")
 
 
-
 def column_letter(index: int) -> str:
     """Spreadsheet column letter of a 0-based column index: 0 -> A, 26 -> AA."""
     letters = ""

@@ -184,8 +184,6 @@ def _same_dates(
     return None
 
 
-
-
 class _Duplicates:
     """Finds rows without a reference that are probably a case already there: a live case of
     the same city (same ocid, or same buyer, title and tender or award date), or another row
