@@ -303,7 +303,8 @@ def test_edit_errors_are_one_line_exit_2(run: Run) -> None:
             "planned, tender, awarded, implementation, completed, cancelled\n"
         ),
         ("--set", "colour=red"): (
-            "Error: invalid input: colour: unknown field; see `procurement case add --help`\n"
+            "Error: --set: 'colour' is not a field (field names: `procurement case add --help`, "
+            "e.g. --set estimated_value=5)\n"
         ),
         ("--set", "status"): (
             "Error: --set 'status' should be FIELD=VALUE, e.g. --set status=awarded\n"

@@ -91,6 +91,11 @@ def describe_failure(exc: Exception, ctx: click.Context) -> str:
         "no such table" in first or "does not exist" in first
     ):
         return f"the registry is not set up{where}: run `procurement init` first"
+    if isinstance(exc, OperationalError) and "readonly database" in first:
+        return (
+            f"the registry{where} is read-only here: nothing was saved (listings, "
+            "shows, exports and reports still work)"
+        )
     if isinstance(exc, OperationalError):
         return f"database failure{where}: {first}; try again, or check the server"
     if isinstance(exc, IntegrityError):

@@ -4,7 +4,7 @@ SQLite: the online backup API copies a consistent snapshot while others keep wri
 restores by copying the other way. PostgreSQL: the server's own ``pg_dump --format=custom``;
 a restore runs the archive's SQL (``pg_restore --file=-``) in one transaction of our own
 (the PostgreSQL client tools must be installed). Both are all or nothing: a backup is written
-to ``FILE.partial`` and renamed when complete, a restore is one transaction.
+to a temporary file beside it and renamed when complete, a restore is one transaction.
 
 A restore trusts nothing in the backup's schema: a backup at a schema revision this version
 does not know, or holding anything this version did not create (:func:`foreign_objects`:
@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
 
 from procurement.core.errors import BadInput, DatabaseError
+from procurement.core.files import atomic_path
 
 
 @dataclass(frozen=True)
@@ -41,19 +42,20 @@ def backup_sqlite(*, engine: Engine, target: Path) -> int:
     if engine.dialect.name != "sqlite":
         raise BadInput("backup of a PostgreSQL registry: use `pg_dump --format=custom -f FILE URL`")
     _refuse_existing(target)
-    partial = target.with_name(target.name + ".partial")
     raw = engine.raw_connection()
     try:
         source = raw.driver_connection
         assert isinstance(source, sqlite3.Connection)
-        dest = sqlite3.connect(partial)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
+        # a random temporary name beside the target, never through a planted link; owner-only
+        # (a backup holds contact data); a full disk leaves nothing behind
+        with atomic_path(target, private=True) as partial:
+            dest = sqlite3.connect(partial)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
     finally:
         raw.close()
-    partial.replace(target)
     return target.stat().st_size
 
 
@@ -62,15 +64,11 @@ def backup(*, engine: Engine, target: Path) -> int:
     if engine.dialect.name == "sqlite":
         return backup_sqlite(engine=engine, target=target)
     _refuse_existing(target)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        from procurement.storage.engine import lock_timeout_ms
+    from procurement.storage.engine import lock_timeout_ms
 
-        wait = [f"--lock-wait-timeout={lock_timeout_ms()}"] if lock_timeout_ms() else []
+    wait = [f"--lock-wait-timeout={lock_timeout_ms()}"] if lock_timeout_ms() else []
+    with atomic_path(target, private=True) as partial:
         _pg_tool(engine, "pg_dump", "--format=custom", "--no-owner", *wait, f"--file={partial}")
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
     return target.stat().st_size
 
 

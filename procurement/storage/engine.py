@@ -155,6 +155,13 @@ def make_engine(url: str, *, create_dir: bool = True) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and create_dir:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and _on_read_only_file_system(Path(database).expanduser()):
+            # a registry on a read-only medium (a mounted archive, a DVD): it can be read,
+            # never changed; SQLite's journal files cannot be created there either
+            parsed = parsed.set(
+                database=f"file:{Path(database).expanduser()}?mode=ro&immutable=1",
+                query={"uri": "true"},
+            )
         engine = create_engine(parsed, connect_args={"timeout": sqlite_busy_timeout_ms() / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
 
@@ -180,6 +187,16 @@ def make_engine(url: str, *, create_dir: bool = True) -> Engine:
             "options": timeouts,
         },
     )
+
+
+def _on_read_only_file_system(database: Path) -> bool:
+    """Whether the registry file exists on a file system mounted read-only."""
+    if not database.is_file():
+        return False
+    try:
+        return bool(os.statvfs(database).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def check_connection(engine: Engine, url: str) -> None:

@@ -13,6 +13,7 @@ refused unless ``allow_duplicates`` (:class:`_Duplicates`: a few set-based queri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from procurement.cases.fields import ASSIGNED, OUTCOME_NAMES, PPP_NAMES, REQUIRED_FIELDS
@@ -490,7 +492,9 @@ def import_table(
             errors.sort(key=lambda e: (e.row or 0, _ORDER.get(e.field, len(_ORDER))))
             raise ImportRejected(errors, table.source)
     except BaseException:
-        savepoint.rollback()
+        # the database may have rolled everything back already (a full disk): report that
+        with contextlib.suppress(SQLAlchemyError):
+            savepoint.rollback()
         raise
     finally:
         close = getattr(table.rows, "close", None)
