@@ -17,7 +17,9 @@ from procurement.core.errors import NotFound
 from procurement.storage.models import AuditEvent, Case, Outcome, PppDetails
 
 
-def _load(session: Session) -> Select[Any]:
+def whole_cases() -> Select[Any]:
+    """Cases with everything they hold (buyer, winner, approaches, PPP details and risks,
+    outcome, KPIs, documents, city), each kind loaded in one query for all of them."""
     return select(Case).options(
         selectinload(Case.buyer),
         selectinload(Case.winner),
@@ -39,7 +41,7 @@ def get_case(
     risks or KPIs queue instead of overwriting each other, and the case is read as the
     previous one left it."""
     ref = reference.strip().upper()
-    statement = _load(session).where(Case.reference == ref)
+    statement = whole_cases().where(Case.reference == ref)
     if lock:
         session.execute(select(Case.id).where(Case.reference == ref).with_for_update())
         statement = statement.execution_options(populate_existing=True)
@@ -125,7 +127,7 @@ def apply_filter(stmt: Select[Any], flt: CaseFilter) -> Select[Any]:
 def list_cases(
     *, session: Session, flt: CaseFilter = CaseFilter(), limit: int | None = None, offset: int = 0
 ) -> list[Case]:
-    stmt = apply_filter(_load(session), flt).order_by(Case.reference).offset(offset)
+    stmt = apply_filter(whole_cases(), flt).order_by(Case.reference).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

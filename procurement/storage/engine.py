@@ -297,7 +297,8 @@ class ParallelReader:
         else:
             self._mark = self._main.exec_driver_sql(STAMP).scalar()
         self._engine = engine
-        threading.Thread(target=self._read, name="read-alongside", daemon=True).start()
+        self._thread = threading.Thread(target=self._read, name="read-alongside", daemon=True)
+        self._thread.start()
 
     def _put(self, item: Sequence[Any] | BaseException | None) -> bool:
         import queue
@@ -340,8 +341,12 @@ class ParallelReader:
             yield from chunk
 
     def close(self) -> None:
-        """Stop reading (the second connection is given back)."""
+        """Stop reading and wait until the second connection is given back (a reader left
+        running would hold it open after the command has ended)."""
         self._stop.set()
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.join(timeout=60)
 
 
 def read_alongside(session: Session, statement: Any) -> ParallelReader:

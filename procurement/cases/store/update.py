@@ -137,6 +137,21 @@ def add_case(
     return get_case(session=session, reference=stored)
 
 
+def validate_change(
+    *, session: Session, before: Mapping[str, Any], data: Mapping[str, Any], row: int | None
+) -> dict[str, Any]:
+    """``data`` (some fields, raw) validated as a change of the stored case ``before``: the
+    whole case must stay valid (required fields, cross-field rules)."""
+    return validate(
+        data,
+        current=before,
+        cities=city_codes(session),
+        require=REQUIRED_FIELDS,
+        ignore=ASSIGNED,
+        row=row,
+    )
+
+
 def update_case(
     *,
     session: Session,
@@ -160,14 +175,7 @@ def update_case(
     before = case_values(case)
     identity = _identity_change(case, data, row)
     try:
-        values = validate(
-            data,
-            current=before,
-            cities=city_codes(session),
-            require=REQUIRED_FIELDS,
-            ignore=ASSIGNED,
-            row=row,
-        )
+        values = validate_change(session=session, before=before, data=data, row=row)
     except ValidationError as exc:
         if not identity:
             raise

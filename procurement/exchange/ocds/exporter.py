@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Text, cast, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from procurement.cases.fields import FIELD_BY_NAME, REQUIRED_FIELDS
-from procurement.cases.query import CaseFilter, apply_filter, count_cases
+from procurement.cases.query import CaseFilter, apply_filter, count_cases, whole_cases
 from procurement.cases.validate import EMPTY, PARSERS
 from procurement.cases.values import case_values
 from procurement.core.clock import now
@@ -28,7 +28,7 @@ from procurement.exchange.ocds import EXTENSION
 from procurement.exchange.ocds.merge import apply_overrides, dumps, exact_decimals, overlay
 from procurement.exchange.ocds.to_ocds import ReleaseView, build_release, date_time, history_tag
 from procurement.exchange.ocds.validate import check_package_header, check_release
-from procurement.storage.models import AuditEvent, Case, PppDetails
+from procurement.storage.models import AuditEvent, Case
 
 ENV_PUBLISHER_NAME = "PROCUREMENT_OCDS_PUBLISHER_NAME"
 ENV_PUBLISHER_URI = "PROCUREMENT_OCDS_PUBLISHER_URI"
@@ -246,20 +246,7 @@ def _cases(session: Session, flt: CaseFilter) -> Iterator[Case]:
     ids = list(session.scalars(apply_filter(select(Case.id), flt).order_by(Case.reference)))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        stmt = (
-            select(Case)
-            .options(
-                selectinload(Case.buyer),
-                selectinload(Case.winner),
-                selectinload(Case.approaches),
-                selectinload(Case.ppp).selectinload(PppDetails.risks),
-                selectinload(Case.outcome),
-                selectinload(Case.kpis),
-                selectinload(Case.documents),
-            )
-            .where(Case.id.in_(chunk))
-            .order_by(Case.reference)
-        )
+        stmt = whole_cases().where(Case.id.in_(chunk)).order_by(Case.reference)
         yield from session.scalars(stmt)
 
 

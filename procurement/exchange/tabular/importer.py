@@ -24,11 +24,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from procurement.cases.fields import ASSIGNED, OUTCOME_NAMES, PPP_NAMES, REQUIRED_FIELDS
+from procurement.cases.fields import OUTCOME_NAMES, PPP_NAMES
 from procurement.cases.query import get_case
-from procurement.cases.store.create import city_codes
-from procurement.cases.store.update import update_case
-from procurement.cases.validate import is_empty, validate
+from procurement.cases.store.update import update_case, validate_change
+from procurement.cases.validate import is_empty
 from procurement.cases.values import case_values, changed, organisation_key
 from procurement.core.errors import FieldError, ValidationError
 from procurement.exchange.summary import ImportSummary
@@ -544,16 +543,8 @@ def _import_row(
 def _changed(session: Session, reference: str, data: dict[str, Any], row: int) -> dict[str, Any]:
     """The cells of ``data`` whose values differ from the case's: only these are written,
     so an unchanged row rewrites nothing (and its audit trail stays quiet)."""
-    case = get_case(session=session, reference=reference)
-    before = case_values(case)
-    clean = validate(
-        data,
-        current=before,
-        cities=city_codes(session),
-        require=REQUIRED_FIELDS,
-        ignore=ASSIGNED,
-        row=row,
-    )
+    before = case_values(get_case(session=session, reference=reference))
+    clean = validate_change(session=session, before=before, data=data, row=row)
     return {k: data[k] for k in changed(before, clean)}
 
 
