@@ -507,3 +507,10 @@ def test_validation_reports_control_characters_in_any_mapping() -> None:
     with pytest.raises(ValidationError) as caught:
         validate({"kpis": [{"name": "co2", "unit": "t\x1b", "achieved": "1"}]})
     assert caught.value.errors[0].message.startswith("contains U+001B (escape)")
+
+
+def test_a_huge_exponent_in_a_count_is_refused_at_once(run: Run) -> None:
+    """`tenders_received: 1e999999` made a million-digit integer (about 50 s of CPU)."""
+    result = run("case", "add", "--no-input", *flags(case_data(tenders_received="1e999999")))
+    assert result.exit_code == 2
+    assert "tenders_received: 1e999999 is out of range; expected 0 to 1000000" in result.output

@@ -290,6 +290,8 @@ def parse_integer(value: Any, low: int = 0, high: int = 1_000_000) -> int:
         result = int(value)  # plain digits, the usual case
     else:
         number = parse_decimal(value)
+        if number.is_finite() and number.adjusted() > 15:  # 1e999999: no million-digit int
+            raise Invalid(f"{value} is out of range; expected {low} to {high}")
         if number != number.to_integral_value():
             raise Invalid(f"'{value}' is not a whole number")
         result = int(number)
@@ -581,6 +583,25 @@ def validate(
     assigned ``reference``) are dropped silently. Returns only the keys given in ``raw``.
     """
     errors: list[FieldError] = []
+    clean, now = _parse_fields(raw, ignore, row, errors)
+    check = _CrossCheck(clean, {**EMPTY, **(current or {}), **clean}, errors, row)
+    _check_required(check, require)
+    _check_city(check, cities)
+    _check_dates(check, now)
+    _check_currency(check)
+    _check_related_fields(check)
+    if errors:
+        raise ValidationError([FieldError(shown(e.field), shown(e.message), e.row) for e in errors])
+    return clean
+
+
+def _parse_fields(
+    raw: Mapping[str, Any], ignore: Collection[str], row: int | None, errors: list[FieldError]
+) -> tuple[dict[str, Any], dt.date | None]:
+    """Each given field parsed on its own: the clean values, and today if a date was read.
+
+    Problems (unknown fields, wrong values) are appended to ``errors``.
+    """
     clean: dict[str, Any] = {}
     now: dt.date | None = None  # today, looked up once (for the date fields)
     for key, value in raw.items():
@@ -607,28 +628,71 @@ def validate(
             errors.append(
                 FieldError(key, f"'{shown(str(value)[:60])}' is not a valid {field.kind}", row)
             )
+    return clean, now
 
-    bad = {e.field for e in errors}
-    merged: dict[str, Any] = {**EMPTY, **(current or {}), **clean}
+
+class _CrossCheck:
+    """The cross-field checks of one :func:`validate` call: the clean values given, the
+    merged case they are checked on, and the problems found so far (at most one a field)."""
+
+    __slots__ = ("bad", "clean", "errors", "merged", "row")
+
+    def __init__(
+        self,
+        clean: dict[str, Any],
+        merged: dict[str, Any],
+        errors: list[FieldError],
+        row: int | None,
+    ) -> None:
+        self.clean = clean
+        self.merged = merged
+        self.errors = errors
+        self.row = row
+        self.bad = {e.field for e in errors}  # fields with a problem already
+
+    def rule(self, field: str, ok: bool, message: str) -> None:
+        """Report ``message`` for ``field`` unless ``ok`` or the field is wrong already."""
+        if not ok and field not in self.bad:
+            self.errors.append(FieldError(field, message, self.row))
+            self.bad.add(field)
+
+    def before(self, first: str, second: str, message: str) -> None:
+        """Date ``second`` must not be before ``first`` (when either was given)."""
+        a, b = self.merged.get(first), self.merged.get(second)
+        if (
+            a is not None
+            and b is not None
+            and first not in self.bad
+            and (second in self.clean or first in self.clean)
+        ) and b < a:  # the message is formatted only when the rule fails
+            self.rule(second, False, message.format(a=a, b=b))
+
+
+def _check_required(check: _CrossCheck, require: Collection[str]) -> None:
+    """Each field in ``require`` has a value after merging."""
     for name in require:
-        if name not in bad and is_blank(merged.get(name)):
-            errors.append(FieldError(name, f"is required ({FIELD_BY_NAME[name].help})", row))
-            bad.add(name)
+        if name not in check.bad and is_blank(check.merged.get(name)):
+            check.errors.append(
+                FieldError(name, f"is required ({FIELD_BY_NAME[name].help})", check.row)
+            )
+            check.bad.add(name)
 
-    def rule(field: str, ok: bool, message: str) -> None:
-        if not ok and field not in bad:
-            errors.append(FieldError(field, message, row))
-            bad.add(field)
 
-    city = merged.get("city")
-    if cities is not None and city and "city" not in bad:
-        rule(
+def _check_city(check: _CrossCheck, cities: Collection[str] | None) -> None:
+    """The city is one of the known ``cities`` (when they are given)."""
+    city = check.merged.get("city")
+    if cities is not None and city and "city" not in check.bad:
+        check.rule(
             "city",
             city in cities,
             f"unknown city '{city}'; known: {', '.join(sorted(cities))}, or a member city's "
             "name (add one with `procurement city add`)",
         )
 
+
+def _check_dates(check: _CrossCheck, now: dt.date | None) -> None:
+    """Only a planned case is published in the future, and the dates come in order."""
+    merged, clean = check.merged, check.clean
     # A planned case may carry the planned publication date; any other has published.
     published = merged.get("tender_published")
     if (
@@ -637,23 +701,14 @@ def validate(
         and merged.get("status") != cl.Status.PLANNED
         and ("tender_published" in clean or "status" in clean)
     ):
-        rule(
+        check.rule(
             "tender_published",
             False,
             f"{published} is in the future (today is {now}); only a planned case may carry "
             "the planned publication date",
         )
 
-    def before(first: str, second: str, message: str) -> None:
-        a, b = merged.get(first), merged.get(second)
-        if (
-            a is not None
-            and b is not None
-            and first not in bad
-            and (second in clean or first in clean)
-        ) and b < a:  # the message is formatted only when the rule fails
-            rule(second, False, message.format(a=a, b=b))
-
+    before = check.before
     before("tender_published", "awarded_on", "award date {b} is before the tender publication {a}")
     before(
         "contract_start", "contract_end_planned", "planned end {b} is before the contract start {a}"
@@ -669,16 +724,20 @@ def validate(
         "contract start {b} is before the tender publication {a}",
     )
 
+
+def _check_currency(check: _CrossCheck) -> None:
+    """Amounts have a currency, and a currency replaced by the euro is not used after."""
+    merged = check.merged
     money_given = [m for m in MONEY_FIELDS if merged.get(m) is not None]
-    if money_given and "currency" not in bad:
-        rule(
+    if money_given and "currency" not in check.bad:
+        check.rule(
             "currency",
             merged.get("currency") is not None,
             f"is required because {money_given[0]} is given; e.g. --currency EUR",
         )
 
     legacy = cl.REPLACED_BY_EURO.get(merged.get("currency") or "")
-    if legacy and "currency" not in bad and any(k in clean for k in LEGACY_CHECK_KEYS):
+    if legacy and "currency" not in check.bad and any(k in check.clean for k in LEGACY_CHECK_KEYS):
         currency, (last_day, units) = merged["currency"], legacy
         case_day = next(
             (merged[d] for d in ("awarded_on", "tender_published", "contract_start") if merged[d]),
@@ -687,7 +746,7 @@ def validate(
         for name in (m for m in MONEY_FIELDS if merged.get(m) is not None):
             day = (merged["completed_on"] if name == "final_value" else None) or case_day
             if day is not None and day > dt.date.fromisoformat(last_day):
-                rule(
+                check.rule(
                     "currency",
                     False,
                     f"{currency} was replaced by the euro after {last_day}, but {name} is "
@@ -696,9 +755,14 @@ def validate(
                 )
                 break
 
+
+def _check_related_fields(check: _CrossCheck) -> None:
+    """SME tenders within the tenders received, a PPP model for PPP details, and a
+    rationale for a best practice."""
+    merged = check.merged
     tenders, sme = merged.get("tenders_received"), merged.get("sme_tenders")
     if tenders is not None and sme is not None:
-        rule(
+        check.rule(
             "sme_tenders",
             sme <= tenders,
             f"{sme} SME tenders is more than the {tenders} tenders received",
@@ -709,20 +773,16 @@ def validate(
         for f in PPP_FIELDS
         if f.name != "ppp_model" and merged.get(f.name) not in (None, [], {})
     ]
-    if ppp_given and "ppp_model" not in bad:
-        rule(
+    if ppp_given and "ppp_model" not in check.bad:
+        check.rule(
             "ppp_model",
             merged.get("ppp_model") is not None,
             f"is required because {ppp_given[0]} is given (PPP details need a PPP model)",
         )
 
-    if merged.get("best_practice") and "best_practice_rationale" not in bad:
-        rule(
+    if merged.get("best_practice") and "best_practice_rationale" not in check.bad:
+        check.rule(
             "best_practice_rationale",
             not is_blank(merged.get("best_practice_rationale")),
             "is required when the case is flagged as best practice: say why",
         )
-
-    if errors:
-        raise ValidationError([FieldError(shown(e.field), shown(e.message), e.row) for e in errors])
-    return clean

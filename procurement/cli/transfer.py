@@ -22,6 +22,8 @@ from procurement.core.errors import BadInput
 from procurement.core.files import atomic_path, check_target
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session
 
     from procurement.exchange.summary import ImportSummary
@@ -170,7 +172,23 @@ def import_(
       procurement import portal-releases.jsonl --city RIX
     """
     kind = detect_format(file) if fmt == "auto" else fmt
-    if write_back is not None:  # refused before anything is imported
+    _check_import_options(file, kind, dry_run, allow_duplicates, write_back)
+    work = _import_work(app, file, kind, city, city_map, strict, dry_run, allow_duplicates)
+    summary = _run_import(app, work, dry_run)
+    if as_json:
+        click.echo(dumps(summary.as_dict()))
+    else:
+        for line in summary.lines(per_row=True if verbose else None):
+            click.echo(line)
+    if write_back is not None:
+        _write_back_references(file, kind, write_back, summary, as_json)
+
+
+def _check_import_options(
+    file: Path, kind: str, dry_run: bool, allow_duplicates: bool, write_back: Path | None
+) -> None:
+    """Refuse option combinations that cannot work, before anything is imported."""
+    if write_back is not None:
         if dry_run:
             raise BadInput("--write-back needs a real import: leave out --dry-run")
         if kind not in ("csv", "xlsx"):
@@ -189,6 +207,19 @@ def import_(
             "--allow-duplicates is for spreadsheets and the JSON form; "
             "OCDS releases are matched to cases by their ocid"
         )
+
+
+def _import_work(
+    app: AppContext,
+    file: Path,
+    kind: str,
+    city: str | None,
+    city_map: Path | None,
+    strict: bool,
+    dry_run: bool,
+    allow_duplicates: bool,
+) -> Callable[[Session], ImportSummary]:
+    """The import of ``file`` in one session: OCDS releases, or a sheet or the JSON form."""
     if kind == "ocds":
         from procurement.exchange.ocds.importer import import_ocds
 
@@ -217,33 +248,39 @@ def import_(
                     allow_duplicates=allow_duplicates,
                 )
 
+    return work
+
+
+def _run_import(
+    app: AppContext, work: Callable[[Session], ImportSummary], dry_run: bool
+) -> ImportSummary:
+    """Run ``work``: rolled back for a dry run, else in one transaction (run again from the
+    start if the database was busy)."""
     if dry_run:
         with app.session() as session:
             summary = work(session)
             session.rollback()
-    else:  # one transaction, run again from the start if the database was busy
-        summary = app.run_in_transaction(work)
-    if as_json:
-        click.echo(dumps(summary.as_dict()))
-    else:
-        for line in summary.lines(per_row=True if verbose else None):
-            click.echo(line)
-    if write_back is not None:
-        from procurement.core.errors import ProcurementError
-        from procurement.exchange.tabular.readers import write_back as write_copy
+        return summary
+    return app.run_in_transaction(work)
 
-        references = {row: reference for row, reference, _ in summary.rows if reference}
-        try:
-            with atomic_output(write_back) as partial:
-                write_copy(path=file, fmt=kind, target=partial, references=references)
-        except OSError as exc:
-            raise ProcurementError(
-                f"the cases were imported, but {write_back} could not be written "
-                f"({exc.strerror or exc}); export them with `procurement export`"
-            ) from None
-        click.echo(
-            f"Wrote {write_back}: {file.name} with the references of the registry.", err=as_json
-        )
+
+def _write_back_references(
+    file: Path, kind: str, write_back: Path, summary: ImportSummary, as_json: bool
+) -> None:
+    """Write a copy of the imported sheet with every row's reference filled in."""
+    from procurement.core.errors import ProcurementError
+    from procurement.exchange.tabular.readers import write_back as write_copy
+
+    references = {row: reference for row, reference, _ in summary.rows if reference}
+    try:
+        with atomic_output(write_back) as partial:
+            write_copy(path=file, fmt=kind, target=partial, references=references)
+    except OSError as exc:
+        raise ProcurementError(
+            f"the cases were imported, but {write_back} could not be written "
+            f"({exc.strerror or exc}); export them with `procurement export`"
+        ) from None
+    click.echo(f"Wrote {write_back}: {file.name} with the references of the registry.", err=as_json)
 
 
 @click.command()
