@@ -263,11 +263,7 @@ class FileReader:
                     skip_to = -1
                 continue
             if opens and depth >= MAX_DEPTH:
-                builder = item if item is not None else doc
-                if builder is None:  # not reached: documents and items start higher up
-                    raise BadInput(f"{name}: JSON {TOO_DEEP}; nothing was imported")
-                builder.event("string", Refused(TOO_DEEP))
-                self.refused += 1
+                self._too_deep(name, item if item is not None else doc)
                 skip_to = depth
                 depth += 1
                 continue
@@ -277,12 +273,11 @@ class FileReader:
                     event, value = "string", Refused(problem)
                     self.refused += 1
             depth += opens - closes
-            if array_depth >= 0:
+            if array_depth >= 0:  # in a package's releases/records array
                 if item is not None:
                     item.event(event, value)
                     if closes and depth == array_depth:
-                        self._item(kind, item.value, f"{name}, {kind}[{counts[kind]}]")
-                        counts[kind] += 1
+                        self._item(name, kind, item.value, counts)
                         item = None
                 elif closes:  # the end of the releases/records array
                     array_depth = -1
@@ -290,31 +285,21 @@ class FileReader:
                     item = ijson.ObjectBuilder()
                     item.event(event, value)
                 else:
-                    self._item(kind, value, f"{name}, {kind}[{counts[kind]}]")
-                    counts[kind] += 1
+                    self._item(name, kind, value, counts)
                 continue
             if pending is not None:
                 if event == "start_array":
-                    array_depth = depth
-                    kind = pending
-                    pending = None
+                    array_depth, kind, pending = depth, pending, None
                     continue
                 doc.event("map_key", pending)
                 pending = None
-            if doc is None:
-                if event == "start_array" and depth == 1:
-                    in_top_array = True
-                elif event == "end_array" and depth == 0 and in_top_array:
-                    in_top_array = False
-                elif event == "start_map":
-                    doc = ijson.ObjectBuilder()
-                    doc.event(event, value)
+            if doc is None:  # between documents
+                doc, in_top_array, skip_to = self._top_level(
+                    name, event, value, depth, in_top_array
+                )
+                if doc is not None:
                     doc_depth = depth
                     counts = {"releases": 0, "records": 0}
-                else:
-                    self.run.skip(name, "expected JSON objects (releases, records or packages)")
-                    if opens:  # an array in the top-level array: read past it whole
-                        skip_to = depth - 1
                 continue
             if event == "map_key" and depth == doc_depth and value in ("releases", "records"):
                 pending = value
@@ -324,11 +309,41 @@ class FileReader:
                 self._document_end(doc.value, counts["releases"] + counts["records"])
                 doc = None
 
-    def _item(self, kind: str, value: Any, where: str) -> None:
+    def _too_deep(self, name: str, builder: Any) -> None:
+        """A value opening past MAX_DEPTH: built as :class:`Refused` by ``builder`` (the item
+        or document being built), then read past by the caller."""
+        if builder is None:  # not reached: documents and items start higher up
+            raise BadInput(f"{name}: JSON {TOO_DEEP}; nothing was imported")
+        builder.event("string", Refused(TOO_DEEP))
+        self.refused += 1
+
+    def _top_level(
+        self, name: str, event: str, value: Any, depth: int, in_top_array: bool
+    ) -> tuple[Any, bool, int]:
+        """An event outside any document: (the builder of a document it starts, or None;
+        whether in a top-level array now; the depth to read past to, or -1)."""
+        if event == "start_array" and depth == 1:
+            return None, True, -1
+        if event == "end_array" and depth == 0 and in_top_array:
+            return None, False, -1
+        if event == "start_map":
+            doc = ijson.ObjectBuilder()
+            doc.event(event, value)
+            return doc, in_top_array, -1
+        self.run.skip(name, "expected JSON objects (releases, records or packages)")
+        if event in _OPENS:  # an array in the top-level array: read past it whole
+            return None, in_top_array, depth - 1
+        return None, in_top_array, -1
+
+    def _item(self, name: str, kind: str, value: Any, counts: dict[str, int]) -> None:
+        """One item of a package's ``releases`` or ``records`` array (``kind``) of the file
+        ``name``, counted."""
+        where = f"{name}, {kind}[{counts[kind]}]"
         if kind == "records":
             self.record(value, where)
         else:
             self.release(value, where)
+        counts[kind] += 1
 
     def _document_end(self, doc: Any, items_seen: int) -> None:
         where = self.run.name

@@ -378,6 +378,144 @@ class _Duplicates:
                     break
 
 
+_Plan = tuple[int, str | None, str | None, dict[str, Any]]  # row, reference, ocid, cells
+
+
+class _TableImport:
+    """The state of one :func:`import_table`: the problems found so far, where each reference
+    was first given, the writer of new cases and the search for probable duplicates. Each
+    batch of rows is planned (:meth:`_plan`), split into new cases and changes of known ones
+    (:meth:`_sort_out`), and its new cases written while no problem has been found
+    (:meth:`_write`)."""
+
+    def __init__(
+        self,
+        session: Session,
+        user: str,
+        summary: ImportSummary,
+        *,
+        dry_run: bool,
+        allow_duplicates: bool,
+    ) -> None:
+        from procurement.cases.store.create import BulkWriter
+
+        self.session = session
+        self.user = user
+        self.summary = summary
+        self.dry_run = dry_run
+        self.errors: list[FieldError] = []
+        self.first_row: dict[str, int] = {}
+        self.writer = BulkWriter(db=session, user=user)
+        self.duplicates = None if allow_duplicates else _Duplicates(session)
+        self.ignored = frozenset(IGNORED_COLUMNS)
+
+    def batch(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        """Check one batch of rows, apply the changes, and write its new cases unless a
+        problem has been found (in this batch or before)."""
+        fresh_cases = self._sort_out(self._plan(batch))
+        if self.duplicates is not None:
+            self.errors.extend(self.duplicates.check(fresh_cases))
+        if not self.errors:
+            self._write(fresh_cases)
+
+    def _plan(self, batch: list[tuple[int, dict[str, Any]]]) -> list[_Plan]:
+        """Each row's reference and ocid (checked) and its other cells; a reference given on
+        an earlier row too is a problem."""
+        errors = self.errors
+        first_row = self.first_row
+        ignored = self.ignored
+        plans: list[_Plan] = []
+        for row, cells in batch:
+            data = {k: v for k, v in cells.items() if k not in ignored}
+            reference, problem = _reference(data.pop(REFERENCE, None), row)
+            ocid, ocid_problem = _ocid(cells.get("ocid"), row)
+            for p in (problem, ocid_problem):
+                if p is not None:
+                    errors.append(p)
+            if reference is not None:
+                if reference in first_row:
+                    errors.append(
+                        FieldError(
+                            REFERENCE,
+                            f"{reference} is also on row {first_row[reference]}; "
+                            "each case may appear once in a file",
+                            row,
+                        )
+                    )
+                first_row.setdefault(reference, row)
+            plans.append((row, reference, ocid, data))
+        return plans
+
+    def _sort_out(self, plans: list[_Plan]) -> list[Prepared]:
+        """Update the known cases the rows name; the new cases, prepared to be written."""
+        session = self.session
+        errors = self.errors
+        writer = self.writer
+        known = _known(session, [r for _, r, _, _ in plans if r is not None])
+        owners = _ocid_owners(session, [o for _, _, o, _ in plans if o is not None])
+        fresh_cases: list[Prepared] = []
+        for row, reference, ocid, data in plans:
+            try:
+                if reference is None or reference not in known:
+                    if ocid is not None and ocid in owners:
+                        errors.append(self._taken(row, reference, ocid, data, owners[ocid]))
+                        ocid = None
+                    fresh = {  # is_empty, with the usual case (text) inline
+                        k: v
+                        for k, v in data.items()
+                        if ((v and not v.isspace()) if v.__class__ is str else not is_empty(v))
+                    }
+                    fresh_cases.append(
+                        writer.prepare(fresh, row=row, reference=reference, ocid=ocid)
+                    )
+                else:
+                    _import_row(
+                        session, self.summary, known, self.user, row, reference, data, errors
+                    )
+            except ValidationError as exc:
+                errors.extend(
+                    e if e.row is not None else FieldError(e.field, e.message, row)
+                    for e in exc.errors
+                )
+        return fresh_cases
+
+    def _taken(
+        self, row: int, reference: str | None, ocid: str, data: dict[str, Any], owner: Owner
+    ) -> FieldError:
+        """The problem of a new case naming the ocid of a case already there: a probable
+        duplicate if it is a live case of the row's city and the row gives no reference."""
+        if (
+            self.duplicates is not None
+            and reference is None
+            and not owner.removed
+            and owner.city == str(data.get("city") or "").strip().upper()
+        ):
+            return self.duplicates.owned(row, owner)
+        return FieldError("ocid", f"{ocid} belongs to case {owner.reference} already", row)
+
+    def _write(self, fresh_cases: list[Prepared]) -> None:
+        """Write the new cases of one batch, recording each row's reference."""
+        assigned = [p.reference is None for p in fresh_cases]
+        try:
+            created = self.writer.write(fresh_cases)
+        except ValidationError as exc:
+            self.errors.extend(exc.errors)
+        else:
+            dry_run = self.dry_run
+            self.summary.created.extend(created)
+            self.summary.rows.extend(
+                (p.row or 0, None if dry_run and new else reference, "created")
+                for p, reference, new in zip(fresh_cases, created, assigned, strict=True)
+            )
+
+    def reject(self, source: str) -> None:
+        """Raise :class:`ImportRejected` with every problem found, in row order, if any."""
+        errors = self.errors
+        if errors:
+            errors.sort(key=lambda e: (e.row or 0, _ORDER.get(e.field, len(_ORDER))))
+            raise ImportRejected(errors, source)
+
+
 def import_table(
     *,
     session: Session,
@@ -398,98 +536,18 @@ def import_table(
     :class:`_Duplicates`) are problems too, unless ``allow_duplicates``. ``summary.rows``
     gives each row's reference (None for a new case in a dry run) and what was done.
     """
-    from procurement.cases.store.create import BulkWriter
-
     summary = ImportSummary(source=table.source, dry_run=dry_run)
-    errors: list[FieldError] = []
-    first_row: dict[str, int] = {}
-    writer = BulkWriter(db=session, user=user)
-    duplicates = None if allow_duplicates else _Duplicates(session)
+    run = _TableImport(session, user, summary, dry_run=dry_run, allow_duplicates=allow_duplicates)
     estimated = table.estimated_rows or 0
     done = 0
-    ignored = frozenset(IGNORED_COLUMNS)
     savepoint = session.begin_nested()
     try:
         for batch in _batches(table.rows, BATCH):
-            plans: list[tuple[int, str | None, str | None, dict[str, Any]]] = []
-            for row, cells in batch:
-                data = {k: v for k, v in cells.items() if k not in ignored}
-                reference, problem = _reference(data.pop(REFERENCE, None), row)
-                ocid, ocid_problem = _ocid(cells.get("ocid"), row)
-                for p in (problem, ocid_problem):
-                    if p is not None:
-                        errors.append(p)
-                if reference is not None:
-                    if reference in first_row:
-                        errors.append(
-                            FieldError(
-                                REFERENCE,
-                                f"{reference} is also on row {first_row[reference]}; "
-                                "each case may appear once in a file",
-                                row,
-                            )
-                        )
-                    first_row.setdefault(reference, row)
-                plans.append((row, reference, ocid, data))
-            known = _known(session, [r for _, r, _, _ in plans if r is not None])
-            owners = _ocid_owners(session, [o for _, _, o, _ in plans if o is not None])
-            fresh_cases: list[Prepared] = []
-            for row, reference, ocid, data in plans:
-                try:
-                    if reference is None or reference not in known:
-                        if ocid is not None and ocid in owners:
-                            owner = owners[ocid]
-                            if (
-                                duplicates is not None
-                                and reference is None
-                                and not owner.removed
-                                and owner.city == str(data.get("city") or "").strip().upper()
-                            ):
-                                errors.append(duplicates.owned(row, owner))
-                            else:
-                                errors.append(
-                                    FieldError(
-                                        "ocid",
-                                        f"{ocid} belongs to case {owner.reference} already",
-                                        row,
-                                    )
-                                )
-                            ocid = None
-                        fresh = {  # is_empty, with the usual case (text) inline
-                            k: v
-                            for k, v in data.items()
-                            if ((v and not v.isspace()) if v.__class__ is str else not is_empty(v))
-                        }
-                        fresh_cases.append(
-                            writer.prepare(fresh, row=row, reference=reference, ocid=ocid)
-                        )
-                    else:
-                        _import_row(session, summary, known, user, row, reference, data, errors)
-                except ValidationError as exc:
-                    errors.extend(
-                        e if e.row is not None else FieldError(e.field, e.message, row)
-                        for e in exc.errors
-                    )
-            if duplicates is not None:
-                errors.extend(duplicates.check(fresh_cases))
-            if not errors:
-                assigned = [p.reference is None for p in fresh_cases]
-                try:
-                    created = writer.write(fresh_cases)
-                except ValidationError as exc:
-                    errors.extend(exc.errors)
-                else:
-                    summary.created.extend(created)
-                    summary.rows.extend(
-                        (p.row or 0, None if dry_run and new else reference, "created")
-                        for p, reference, new in zip(fresh_cases, created, assigned, strict=True)
-                    )
+            run.batch(batch)
             done += len(batch)
             if progress is not None:
                 progress(done, max(estimated, done))
-        if errors:
-            errors.sort(key=lambda e: (e.row or 0, _ORDER.get(e.field, len(_ORDER))))
-            raise ImportRejected(errors, table.source)
+        run.reject(table.source)
     except BaseException:
         # the database may have rolled everything back already (a full disk): report that
         with contextlib.suppress(SQLAlchemyError):
