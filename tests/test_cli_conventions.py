@@ -72,3 +72,16 @@ def test_export_dash_is_standard_output(run: Run) -> None:
     reference = add(run, case_data())
     out = assert_ok(run("export", "--format", "csv", "-o", "-")).stdout
     assert out.splitlines()[1].startswith(f"{reference},")
+
+
+def test_import_dash_reads_standard_input(run: Run) -> None:
+    rows = json.dumps([case_data(title="From a pipe")])
+    result = assert_ok(run("import", "-", input=rows))
+    assert result.output.startswith("stdin.json: 1 created")
+    csv_text = (
+        "city,buyer,title,category,sector,procedure,status\nHEL,B,Piped,goods,ict,open,planned\n"
+    )
+    assert assert_ok(run("import", "-", input=csv_text)).output.startswith("stdin.csv: 1 created")
+    refused = run("import", "-", "--write-back", "x.csv", input=csv_text)
+    assert refused.exit_code == 2
+    assert refused.output == "Error: --write-back needs the sheet as a file, not standard input\n"

@@ -87,10 +87,23 @@ def test_unreachable_server_names_url_with_password_masked() -> None:
 
 
 def test_uninitialised_database_says_run_init(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
-    result = CliRunner().invoke(cli, ["--database", url, "city", "list"])
+    empty = tmp_path / "empty.db"
+    empty.touch()  # a file, but no registry in it
+    result = CliRunner().invoke(cli, ["--database", f"sqlite:///{empty}", "city", "list"])
     assert result.exit_code == 1
     assert "run `procurement init` first" in result.output
+
+
+def test_a_registry_that_does_not_exist_leaves_no_file_behind(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "registry.sqlite"
+    for command in (["case", "list"], ["case", "add", "--no-input"], ["report", "compare"]):
+        result = CliRunner().invoke(cli, ["--database", f"sqlite:///{missing}", *command])
+        assert result.exit_code == 1, command
+        assert result.output == (
+            f"Error: there is no registry at {missing}: create it with `procurement init`, "
+            "or give the right one with --database\n"
+        )
+    assert not missing.parent.exists()
 
 
 def test_backup_sqlite(run: Callable[..., Result], db_url: str, tmp_path: Path) -> None:

@@ -52,11 +52,21 @@ class AppContext:
 
         return self.user or configured_user()
 
-    def engine(self) -> Engine:
+    def engine(self, *, create: bool = False) -> Engine:
+        """The registry's engine. Only ``create`` (``init``, ``db restore``) may make a new
+        SQLite file: any other command on a registry that does not exist says so and leaves
+        no empty file (or folder) behind."""
         if self._engine is None:
+            from procurement.core.errors import DatabaseError
             from procurement.storage.engine import check_connection, make_engine
 
-            engine = make_engine(self.url)
+            files = self.registry_files()
+            if files and not create and not files[0].exists():
+                raise DatabaseError(
+                    f"there is no registry at {files[0]}: create it with `procurement init`, "
+                    "or give the right one with --database"
+                )
+            engine = make_engine(self.url, create_dir=create)
             check_connection(engine, self.url)
             self._engine = engine
         return self._engine

@@ -27,7 +27,7 @@ def init(app: AppContext) -> None:
     from procurement.storage import migrate
     from procurement.storage.models import City
 
-    engine = app.engine()
+    engine = app.engine(create=True)
     before = migrate.current_revision(engine)
     _refuse_unknown_revision(before)
     migrate.upgrade(engine)
@@ -176,7 +176,7 @@ def restore(app: AppContext, file: Path, force: bool) -> None:
     from procurement.storage import migrate
     from procurement.storage.backup import restore as restore_registry
 
-    done = restore_registry(engine=app.engine(), source=file, force=force)
+    done = restore_registry(engine=app.engine(create=True), source=file, force=force)
     head = migrate.head_revision()
     note = "" if done.revision == head else "; run `procurement db upgrade` to bring it up to date"
     click.echo(

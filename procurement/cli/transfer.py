@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import tempfile
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,7 +94,9 @@ def atomic_output(path: Path) -> AbstractContextManager[Path]:
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+)
 @click.option(
     "--format",
     "fmt",
@@ -170,7 +173,53 @@ def import_(
       procurement import cases.xlsx --dry-run
       procurement import cases.xlsx --write-back cases-with-references.xlsx
       procurement import portal-releases.jsonl --city RIX
+      curl -s https://portal.example/releases.json | procurement import - --city RIX
     """
+    if str(file) == "-":
+        if write_back is not None:
+            raise BadInput("--write-back needs the sheet as a file, not standard input")
+        with tempfile.TemporaryDirectory(prefix="procurement-stdin-") as folder:
+            copy = _standard_input_copy(Path(folder), fmt)
+            _import_file(app, copy, fmt, city, city_map, strict, dry_run, allow_duplicates,
+                         write_back, verbose, as_json)  # fmt: skip
+        return
+    _import_file(app, file, fmt, city, city_map, strict, dry_run, allow_duplicates,
+                 write_back, verbose, as_json)  # fmt: skip
+
+
+def _standard_input_copy(folder: Path, fmt: str) -> Path:
+    """What arrives on standard input, copied to a file (at most the import's 64 MB) named
+    ``stdin`` with the suffix of its format (given, or seen in its first bytes)."""
+    from procurement.exchange.tabular.readers import LIMITS
+
+    data = sys.stdin.buffer.read(LIMITS.file_bytes + 1)
+    if len(data) > LIMITS.file_bytes:
+        raise BadInput(
+            f"standard input: an import accepts at most {LIMITS.file_bytes // 2**20} MB; "
+            "split the file"
+        )
+    if fmt == "auto":
+        start = data.lstrip()[:1]
+        fmt = "xlsx" if data[:2] == b"PK" else "json" if start in (b"{", b"[") else "csv"
+    suffix = {"csv": ".csv", "xlsx": ".xlsx"}.get(fmt, ".json")
+    path = folder / f"stdin{suffix}"
+    path.write_bytes(data)
+    return path
+
+
+def _import_file(
+    app: AppContext,
+    file: Path,
+    fmt: str,
+    city: str | None,
+    city_map: Path | None,
+    strict: bool,
+    dry_run: bool,
+    allow_duplicates: bool,
+    write_back: Path | None,
+    verbose: bool,
+    as_json: bool,
+) -> None:
     kind = detect_format(file) if fmt == "auto" else fmt
     _check_import_options(file, kind, dry_run, allow_duplicates, write_back)
     work = _import_work(app, file, kind, city, city_map, strict, dry_run, allow_duplicates)
