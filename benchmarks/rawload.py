@@ -51,6 +51,11 @@ PPP_TEXT = (
 )
 
 
+def _key(name: str) -> str:
+    """The organisation's compared name, as the registry stores it (name_key)."""
+    return re.sub(r"[\s.,;:]+$", "", re.sub(r"\s+", " ", name.casefold()).strip())
+
+
 def _none(text: str) -> str | None:
     return text or None
 
@@ -195,8 +200,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _key(name: str) -> str:
-    """The organisation's compared name, as the registry stores it (name_key)."""
-    return re.sub(r"[\s.,;:]+$", "", re.sub(r"\s+", " ", name.casefold()).strip())

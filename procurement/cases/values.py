@@ -126,6 +126,31 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
     return changes
 
 
+_OUTCOME_ONLY = frozenset(OUTCOME_COLUMNS)
+
+
+def created(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``diff({}, normalised(values))`` computed directly, for a new case (a bulk import
+    makes one per case): the same changes, without building the stored form first."""
+    outcome = has_outcome(values)
+    ppp = values.get("ppp_model") is not None
+    changes: dict[str, Any] = {}
+    for name in _FIELD_NAMES:
+        if (not ppp and name in PPP_NAMES) or (not outcome and name in _OUTCOME_ONLY):
+            continue
+        value = values.get(name)
+        if name == "best_practice":
+            value = bool(value)
+        elif name == "documents" and value:
+            value = [{"url": d["url"], "title": d.get("title")} for d in value]
+        elif name == "kpis" and value:
+            value = [{k: kpi.get(k) for k in KPI_KEYS} for kpi in value]
+        value = _audit_value(value)
+        if value is not None:
+            changes[name] = {"old": None, "new": value}
+    return changes
+
+
 def changed(current: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """The entries of ``new`` (clean values of some fields) that would change the stored case
     ``current``; clearing the PPP model carries no other PPP field (they go with it)."""

@@ -36,9 +36,8 @@ from procurement.cases.values import (
     OUTCOME_COLUMNS,
     PPP_COLUMNS,
     case_year,
-    diff,
+    created,
     has_outcome,
-    normalised,
     organisation_key,
 )
 from procurement.core.clock import now
@@ -114,7 +113,8 @@ class BulkWriter:
             # The tables grow inside this one transaction, unseen by the planner's statistics:
             # keep the per-batch lookups (reference, ocid, names) on their indexes.
             db.execute(text("SET LOCAL enable_seqscan = off"))
-        self._org_ids: dict[str, int] = {}
+        self._org_ids: dict[str, int] = {}  # by organisation_key
+        self._keys: dict[str, str] = {}  # name as typed -> organisation_key
         self._org_country: dict[str, str | None] = {}
         self._statements: dict[tuple[str, tuple[str, ...]], _Insert] = {}
 
@@ -206,6 +206,12 @@ class BulkWriter:
 
     # organisations -----------------------------------------------------------------------
 
+    def _key(self, name: str) -> str:
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = organisation_key(name)
+        return key
+
     def _organisations(self, batch: Sequence[Prepared]) -> None:
         """Find or create the buyers and winners of a batch, matched on
         :func:`~procurement.cases.values.organisation_key` ("City of  Helsinki." is the
@@ -213,12 +219,12 @@ class BulkWriter:
         wanted: dict[str, tuple[str, str | None]] = {}  # key -> (name, country) if new
         for p in batch:
             for name in (p.values.get("buyer"), p.values.get("winner")):
-                if name and organisation_key(name) not in self._org_ids:
-                    wanted.setdefault(organisation_key(name), (name, None))
+                if name and self._key(name) not in self._org_ids:
+                    wanted.setdefault(self._key(name), (name, None))
             winner, country = p.values.get("winner"), p.values.get("winner_country")
-            if winner and country and organisation_key(winner) in wanted:
-                name, known = wanted[organisation_key(winner)]
-                wanted[organisation_key(winner)] = (name, known or country)
+            if winner and country and self._key(winner) in wanted:
+                name, known = wanted[self._key(winner)]
+                wanted[self._key(winner)] = (name, known or country)
         if wanted:
             keys = list(wanted)
             self._look_up(keys)
@@ -241,7 +247,7 @@ class BulkWriter:
             winner, country = p.values.get("winner"), p.values.get("winner_country")
             if not (winner and country):
                 continue
-            key = organisation_key(winner)
+            key = self._key(winner)
             if self._org_country.get(key, "") is None:
                 countries.setdefault(key, country)
                 self._org_country[key] = country
@@ -321,7 +327,7 @@ class BulkWriter:
                     city=row["city_code"],
                     user=self.user,
                     action=action,
-                    changes=diff({}, normalised(p.values)),
+                    changes=created(p.values),
                     at=stamp,
                 )
             )
@@ -344,8 +350,8 @@ class BulkWriter:
             reference=p.reference,
             ocid=p.ocid or f"{ocid_prefix()}{p.reference}",
             city_code=v["city"],
-            buyer_id=self._org_ids[organisation_key(v["buyer"])],
-            winner_id=self._org_ids[organisation_key(v["winner"])] if v.get("winner") else None,
+            buyer_id=self._org_ids[self._key(v["buyer"])],
+            winner_id=self._org_ids[self._key(v["winner"])] if v.get("winner") else None,
             year=p.year,
             created_at=stamp,
             updated_at=stamp,
