@@ -332,21 +332,29 @@ class ParallelReader:
         while True:
             chunk = self._chunks.get()
             if chunk is None:
+                self._join()
                 yield from self._main.execute(self._statement)
                 return
             if isinstance(chunk, BaseException):
+                self._join()
                 raise chunk
             if not chunk:
+                # the last rows are here: the reader is giving its connection back; wait for
+                # that, so that no caller disposes of the engine under it
+                self._join()
                 return
             yield from chunk
+
+    def _join(self) -> None:
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.join(timeout=60)
 
     def close(self) -> None:
         """Stop reading and wait until the second connection is given back (a reader left
         running would hold it open after the command has ended)."""
         self._stop.set()
-        thread = getattr(self, "_thread", None)
-        if thread is not None:
-            thread.join(timeout=60)
+        self._join()
 
 
 def read_alongside(session: Session, statement: Any) -> ParallelReader:
