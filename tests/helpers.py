@@ -479,3 +479,27 @@ def import_sek_rate(run: Callable[..., Result], tmp_path: Path) -> None:
     rates = tmp_path / "rates.csv"
     rates.write_text("currency,date,units_per_eur,source\nSEK,2024-04-01,10,Test bank\n")
     assert_ok(run("rates", "import", str(rates)))
+
+
+def guided_add_on_a_terminal(tmp_path: Path) -> tuple[str, Any]:
+    """A new registry, and the installed `procurement case add` running on a real
+    pseudo-terminal (pexpect), as an officer would start it."""
+    import os
+    import sys
+
+    import pexpect
+
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    assert_ok(CliRunner().invoke(cli, ["--database", url, "init"]))
+    program = Path(sys.executable).with_name("procurement")
+    env = {k: v for k, v in os.environ.items() if k != "PROCUREMENT_INTERACTIVE"}
+    env.update(NO_COLOR="1", TERM="dumb", LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    child = pexpect.spawn(
+        str(program),
+        ["--database", url, "--user", "t", "case", "add"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(50, 200),
+    )
+    return url, child

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shlex
 import stat
@@ -24,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from procurement.cases.fields import FIELDS
 from procurement.cases.store.update import add_case
 from procurement.cli import cli
-from tests.helpers import add, assert_ok, case_data, flags, show
+from tests.helpers import add, assert_ok, case_data, flags, guided_add_on_a_terminal, show
 
 Run = Callable[..., Result]
 PROMPT = {"PROCUREMENT_INTERACTIVE": "1"}
@@ -327,20 +327,7 @@ def test_a_failure_while_storing_keeps_the_draft(
 
 
 def test_ctrl_c_on_a_real_terminal(tmp_path: Path, data_dir: Path) -> None:
-    pexpect = pytest.importorskip("pexpect")
-    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
-    assert_ok(CliRunner().invoke(cli, ["--database", url, "init"]))
-    program = Path(sys.executable).with_name("procurement")
-    env = {k: v for k, v in os.environ.items() if k != "PROCUREMENT_INTERACTIVE"}
-    env.update(NO_COLOR="1", TERM="dumb", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    child = pexpect.spawn(
-        str(program),
-        ["--database", url, "--user", "t", "case", "add"],
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(50, 200),
-    )
+    _, child = guided_add_on_a_terminal(tmp_path)
     try:
         child.expect_exact("City (number or code): ")
         child.sendline("RIX")

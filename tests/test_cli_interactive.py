@@ -7,17 +7,16 @@ both backends, and once through a real pseudo-terminal with pexpect.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pexpect
 import pytest
 from click.testing import CliRunner, Result
 
 from procurement.cases.fields import CASE_FIELDS
 from procurement.cli import cli
-from tests.helpers import assert_ok, show
+from tests.helpers import assert_ok, guided_add_on_a_terminal, show
 
 Run = Callable[..., Result]
 PROMPT = {"PROCUREMENT_INTERACTIVE": "1"}
@@ -138,20 +137,7 @@ def test_guided_add_given_values_are_checked_and_declining_stores_nothing(run: R
 
 
 def test_real_terminal_with_pexpect(tmp_path: Path) -> None:
-    pexpect = pytest.importorskip("pexpect")
-    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
-    assert_ok(CliRunner().invoke(cli, ["--database", url, "init"]))
-    program = Path(sys.executable).with_name("procurement")
-    env = {k: v for k, v in os.environ.items() if k != "PROCUREMENT_INTERACTIVE"}
-    env.update(NO_COLOR="1", TERM="dumb", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    child = pexpect.spawn(
-        str(program),
-        ["--database", url, "--user", "t", "case", "add"],
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(50, 200),
-    )
+    url, child = guided_add_on_a_terminal(tmp_path)
     try:
         child.expect_exact("City (number or code): ")
         child.sendline("Atlantis")

@@ -25,7 +25,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 NAME = "procurement_audit_guard"
-# Frozen here; procurement.storage.permissions.AUDIT_GUARD_BODY is the same text, and
+# Frozen here; procurement.storage.permissions.AUDIT_GUARD.body is the same text, and
 # `procurement db check` refuses a function of this name with any other body.
 BODY = """
 BEGIN

@@ -71,6 +71,7 @@ def save(url: str, user: str, answers: Mapping[str, Any]) -> Path:
     """Keep ``answers`` (the raw values typed so far) as the draft; its path."""
     from procurement.cases.values import jsonable
     from procurement.core.clock import now
+    from procurement.core.files import atomic_path
     from procurement.storage.engine import mask
 
     path = draft_path(url, user)
@@ -83,13 +84,8 @@ def save(url: str, user: str, answers: Mapping[str, Any]) -> Path:
         "answers": {k: jsonable(v) for k, v in answers.items() if _is_answer(v)},
     }
     text = json.dumps(content, ensure_ascii=False, indent=2) + "\n"
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(partial, 0o600)  # whatever the umask
-    os.replace(partial, path)
+    with atomic_path(path, private=True) as temporary:  # owner-only, whole or not at all
+        temporary.write_text(text, encoding="utf-8")
     return path
 
 

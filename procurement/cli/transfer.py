@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import sys
 import tempfile
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,12 +84,6 @@ class ProgressBar:
             self._bar.__enter__()
         self._bar.update(done - self._shown)
         self._shown = done
-
-
-def atomic_output(path: Path) -> AbstractContextManager[Path]:
-    """A temporary file beside ``path`` (random name, created exclusively, never through a
-    link), renamed into place only on success."""
-    return atomic_path(path)
 
 
 @click.command("import")
@@ -322,7 +315,7 @@ def _write_back_references(
 
     references = {row: reference for row, reference, _ in summary.rows if reference}
     try:
-        with atomic_output(write_back) as partial:
+        with atomic_path(write_back) as partial:
             write_copy(path=file, fmt=kind, target=partial, references=references)
     except OSError as exc:
         raise ProcurementError(
@@ -433,7 +426,7 @@ def _write(output: Path | None, writer: object) -> int:
         result = writer(None)
         sys.stdout.flush()
         return int(result)
-    with atomic_output(output) as partial:
+    with atomic_path(output) as partial:
         return int(writer(partial))
 
 
@@ -462,6 +455,6 @@ def template(app: AppContext, file: Path, force: bool) -> None:
     if suffix == ".xlsx":  # the registry's cities fill the city drop-down list
         with app.read_session() as session:
             cities = [(c.code, c.name) for c in list_cities(session=session)]
-    with atomic_output(file) as partial:
+    with atomic_path(file) as partial:
         write_template(path=partial, fmt=suffix[1:], cities=cities)
     click.echo(f"Wrote {file}: fill in one case per row, then `procurement import {file}`.")

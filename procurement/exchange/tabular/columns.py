@@ -12,12 +12,12 @@ import re
 from collections.abc import Sequence
 
 from procurement.cases.fields import ASSIGNED_KEYS, FIELD_BY_NAME, FIELDS, Field
+from procurement.cases.formats import CASE_COLUMNS, REFERENCE
 from procurement.cases.validate import MAX_LIST, MAX_LONGTEXT, MAX_TEXT
 from procurement.core.codelists import CURRENCIES
 from procurement.core.errors import BadInput
 
-REFERENCE = "reference"
-COLUMNS: tuple[str, ...] = (REFERENCE, *(f.name for f in FIELDS))
+COLUMNS = CASE_COLUMNS  # the entry sheet's columns are the ones cases are written with
 # Keys of the JSON form the registry assigns itself; accepted as columns and ignored on
 # import (``ocid`` is kept for a case the import creates).
 IGNORED_COLUMNS: tuple[str, ...] = tuple(

@@ -25,18 +25,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from procurement.cases.fields import OUTCOME_NAMES, PPP_NAMES
+from procurement.cases.formats import REFERENCE
 from procurement.cases.query import get_case
 from procurement.cases.store.update import update_case, validate_change
 from procurement.cases.validate import is_empty
 from procurement.cases.values import case_values, changed, organisation_key
 from procurement.core.errors import FieldError, ValidationError
 from procurement.exchange.summary import ImportSummary
-from procurement.exchange.tabular.columns import (
-    COLUMNS,
-    IGNORED_COLUMNS,
-    REFERENCE,
-    REFERENCE_PATTERN,
-)
+from procurement.exchange.tabular.columns import COLUMNS, IGNORED_COLUMNS, REFERENCE_PATTERN
 from procurement.exchange.tabular.readers import LIMITS, Limits, Table, read_table
 from procurement.storage.models import Case, Organisation, Outcome, PppDetails
 

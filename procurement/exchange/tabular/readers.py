@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
 
-from procurement.cases.formats import restore
+from procurement.cases.formats import REFERENCE, restore
 from procurement.cases.validate import is_blank
 from procurement.core.errors import BadInput
 from procurement.core.limits import MAX_DEPTH, TOO_DEEP, check_regular_file, number_problem
-from procurement.exchange.tabular.columns import REFERENCE, column_letter, match_headers
+from procurement.exchange.tabular.columns import column_letter, match_headers
 
 MiB = 1024 * 1024
 
