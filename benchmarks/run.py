@@ -51,6 +51,13 @@ SMALL = 100
 IMPORT_MAX = 100_000
 NOT_AVAILABLE = "not available yet"
 HEAVY_MODULES = ("sqlalchemy", "jinja2", "matplotlib", "openpyxl")
+# Modules of further figures, each beside its own reference: ``measure(bench: Bench) -> None``.
+EXTRA_FIGURES = (
+    "benchmarks.ocds_figures",
+    "benchmarks.report_figures",
+    "benchmarks.eforms_figures",
+    "benchmarks.site_figures",
+)
 
 
 def procurement_command() -> str:
@@ -441,6 +448,10 @@ class Bench:
         ]
         for step in steps:
             step()
+        for name in EXTRA_FIGURES:
+            # a module of figures for one area: ``measure(bench)`` adds its figures
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name).measure(self)
         if self.args.profile:
             self.profile_slow()
         return self.figures

@@ -49,6 +49,7 @@ RLS_TABLES: dict[str, str] = {
     "outcomes": _OF_CASE,
     "kpis": _OF_CASE,
     "documents": _OF_CASE,
+    "source_records": "source_records.city_code = '{city}'",
 }
 # Table privileges of an officer (SELECT on every table comes on top).
 OFFICER_PRIVILEGES: dict[str, str] = {
@@ -62,6 +63,7 @@ OFFICER_PRIVILEGES: dict[str, str] = {
     "kpis": "INSERT, UPDATE, DELETE",
     "documents": "INSERT, UPDATE, DELETE",
     "organisations": "INSERT, UPDATE",  # shared by all cities: buyers and suppliers
+    "source_records": "INSERT",  # the release store keeps what was received, as received
 }
 
 

@@ -304,3 +304,34 @@ exchange_rates = Table(
     Column("source", String(300)),
     CheckConstraint("units_per_eur > 0", name="units_per_eur_positive"),
 )
+
+# Every record an import received from outside, as it was published (a release store, as
+# Kingfisher keeps one): an OCDS release, or an eForms notice (its fields as read). A case
+# imported from outside is compiled from all records of its contracting process (``ocid``), in
+# whatever order they arrived; the same record received twice is stored once (``content_hash``).
+source_records = Table(
+    "source_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    # The contracting process: the OCDS ocid (for an eForms notice, the ocid its procedure
+    # identifier BT-04 maps to) and the member city whose case it feeds.
+    Column("ocid", String(200), nullable=False, index=True),
+    Column("city_code", ForeignKey("cities.code"), nullable=False),
+    # The record's own identity and date as the publisher wrote them: the release id and date,
+    # or the notice identifier with its version (BT-701, BT-757) and dispatch date.
+    Column("record_id", String(200), nullable=False),
+    Column("record_date", String(40)),
+    Column("content_hash", String(64), nullable=False),
+    Column("content", JSON, nullable=False),
+    # Provenance: the file, the position in it (line of JSON Lines, index in a package,
+    # member of an archive), the publisher, the package's URI and the extensions it declared.
+    Column("source_file", String(1000)),
+    Column("source_position", String(100)),
+    Column("publisher", String(300)),
+    Column("package_uri", String(1000)),
+    Column("extensions", JSON),
+    timestamp("imported_at"),
+    CheckConstraint("kind IN ('ocds-release', 'eforms-notice')", name="kind_codelist"),
+    UniqueConstraint("kind", "ocid", "record_id", "content_hash", name="uq_source_records_record"),
+)
