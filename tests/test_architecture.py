@@ -24,8 +24,19 @@ ALLOWED: dict[str, set[str]] = {
     "analysis": {"core", "storage", "cases", "analysis"},
     "exchange": {"core", "storage", "cases", "analysis", "exchange"},
     "reporting": {"core", "storage", "cases", "analysis", "reporting"},
-    "demo": {"core", "storage", "cases", "analysis", "exchange", "reporting", "demo"},
-    "cli": {"core", "storage", "cases", "analysis", "exchange", "reporting", "demo", "cli"},
+    "publishing": {"core", "storage", "cases", "analysis", "exchange", "reporting", "publishing"},
+    "demo": {"core", "storage", "cases", "analysis", "exchange", "reporting", "publishing", "demo"},
+    "cli": {
+        "core",
+        "storage",
+        "cases",
+        "analysis",
+        "exchange",
+        "reporting",
+        "publishing",
+        "demo",
+        "cli",
+    },
 }
 LAYERS = list(ALLOWED)
 
