@@ -31,6 +31,7 @@ from procurement.cases.store.update import update_case, validate_change
 from procurement.cases.validate import is_empty
 from procurement.cases.values import case_values, changed, organisation_key
 from procurement.core.errors import FieldError, ValidationError
+from procurement.core.memory import batched_collection, end_of_batch
 from procurement.exchange.summary import ImportSummary
 from procurement.exchange.tabular.columns import COLUMNS, IGNORED_COLUMNS, REFERENCE_PATTERN
 from procurement.exchange.tabular.readers import LIMITS, Limits, Table, read_table
@@ -538,11 +539,13 @@ def import_table(
     done = 0
     savepoint = session.begin_nested()
     try:
-        for batch in _batches(table.rows, BATCH):
-            run.batch(batch)
-            done += len(batch)
-            if progress is not None:
-                progress(done, max(estimated, done))
+        with batched_collection():
+            for batch in _batches(table.rows, BATCH):
+                run.batch(batch)
+                end_of_batch()
+                done += len(batch)
+                if progress is not None:
+                    progress(done, max(estimated, done))
         run.reject(table.source)
     except BaseException:
         # the database may have rolled everything back already (a full disk): report that
