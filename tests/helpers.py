@@ -481,9 +481,12 @@ def import_sek_rate(run: Callable[..., Result], tmp_path: Path) -> None:
     assert_ok(run("rates", "import", str(rates)))
 
 
-def guided_add_on_a_terminal(tmp_path: Path) -> tuple[str, Any]:
+def guided_add_on_a_terminal(
+    tmp_path: Path, *, before: Callable[[str], None] | None = None
+) -> tuple[str, Any]:
     """A new registry, and the installed `procurement case add` running on a real
-    pseudo-terminal (pexpect), as an officer would start it."""
+    pseudo-terminal (pexpect), as an officer would start it; ``before(url)`` runs first
+    (e.g. to record cases the guided entry then offers)."""
     import os
     import sys
 
@@ -491,6 +494,8 @@ def guided_add_on_a_terminal(tmp_path: Path) -> tuple[str, Any]:
 
     url = f"sqlite:///{tmp_path / 'x.sqlite'}"
     assert_ok(CliRunner().invoke(cli, ["--database", url, "init"]))
+    if before is not None:
+        before(url)
     program = Path(sys.executable).with_name("procurement")
     env = {k: v for k, v in os.environ.items() if k != "PROCUREMENT_INTERACTIVE"}
     env.update(NO_COLOR="1", TERM="dumb", LANG="C.UTF-8", LC_ALL="C.UTF-8")

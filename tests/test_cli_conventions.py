@@ -85,3 +85,38 @@ def test_import_dash_reads_standard_input(run: Run) -> None:
     refused = run("import", "-", "--write-back", "x.csv", input=csv_text)
     assert refused.exit_code == 2
     assert refused.output == "Error: --write-back needs the sheet as a file, not standard input\n"
+
+
+def test_case_add_from_dash_reads_the_case_from_standard_input(run: Run) -> None:
+    """`case add --from -` takes JSON or YAML from a pipe, with the same checks as a file;
+    it never asks questions (the input is the case), even where prompting is on."""
+    piped = json.dumps(case_data(title="Piped JSON", estimated_value="1.250.000,50"))
+    result = assert_ok(run("case", "add", "--from", "-", input=piped))
+    reference = result.output.strip().removeprefix("Added case ").rstrip(".")
+    stored = json.loads(assert_ok(run("case", "show", reference, "--format", "json")).stdout)
+    assert (stored["title"], stored["estimated_value"]) == ("Piped JSON", "1250000.5")
+
+    yaml_text = "city: RIX\nbuyer: Rīgas dome\ntitle: Piped YAML\ncategory: works\n"
+    yaml_text += "sector: water\nprocedure: open\nstatus: planned\n"
+    result = assert_ok(
+        run("case", "add", "--from", "-", "--title", "Flag wins", input=yaml_text,
+            env={"PROCUREMENT_INTERACTIVE": "1"})
+    )  # fmt: skip
+    assert result.output.startswith("Added case RIX-")
+    listed = json.loads(assert_ok(run("case", "list", "--format", "json")).stdout)
+    assert sorted(c["title"] for c in listed) == ["Flag wins", "Piped JSON"]
+
+
+def test_case_add_from_dash_refuses_bad_input_and_stores_nothing(run: Run) -> None:
+    empty = run("case", "add", "--from", "-", input="")
+    assert (empty.exit_code, empty.output) == (
+        2,
+        "Error: standard input is empty; give the case's fields as YAML or JSON\n",
+    )
+    broken = run("case", "add", "--from", "-", input='{"city": "HEL",')
+    assert broken.exit_code == 2
+    assert broken.output.startswith("Error: standard input is not valid JSON at line 1")
+    wrong = run("case", "add", "--from", "-", input=json.dumps(case_data(category="food")))
+    assert wrong.exit_code != 0 and "'food' is not one of: goods, services, works" in wrong.output
+    assert "Traceback" not in empty.output + broken.output + wrong.output
+    assert json.loads(assert_ok(run("case", "list", "--format", "json")).stdout) == []

@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from procurement.core.errors import NotFound
-from procurement.storage.models import AuditEvent, Case, Outcome, PppDetails
+from procurement.storage.models import AuditEvent, Case, Organisation, Outcome, PppDetails
 
 
 def whole_cases() -> Select[Any]:
@@ -145,4 +145,11 @@ def history(*, session: Session, reference: str) -> list[AuditEvent]:
         .where(AuditEvent.case_id == case.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
+    return list(session.scalars(stmt))
+
+
+def organisation_names(*, session: Session, limit: int = 50_000) -> list[str]:
+    """The recorded organisations' names (buyers and suppliers), alphabetically: what guided
+    entry offers while an officer types a buyer or a supplier."""
+    stmt = select(Organisation.name).order_by(Organisation.name).limit(limit)
     return list(session.scalars(stmt))

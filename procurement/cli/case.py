@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from procurement.cases.query import CaseFilter
+    from procurement.cli.prompts import Organisations
     from procurement.storage.models import Case
 
 GROUP_TITLES = {"case": "Case", "ppp": "PPP details", "outcome": "Outcome"}
@@ -63,6 +64,14 @@ def _cities(app: AppContext) -> dict[str, str]:
             c.code: c.name if not c.local_name or c.local_name == c.name else f"{c.local_name}"
             for c in list_cities(session=session)
         }
+
+
+def _organisations(app: AppContext) -> Organisations:
+    from procurement.cases.query import organisation_names
+    from procurement.cli.prompts import Organisations
+
+    with app.read_session() as session:
+        return Organisations(organisation_names(session=session))
 
 
 def _complete_reference(*, include_removed: bool) -> Completer:
@@ -215,9 +224,10 @@ def _draft_on_leaving(app: AppContext, answers: dict[str, Any]) -> Iterator[None
 @click.option(
     "--from",
     "from_file",
-    type=click.Path(exists=True, dir_okay=False),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     help="Read the case from a YAML or JSON file with the field names as keys "
-    "(the form of `case show --format json`); flags override the file's values.",
+    "(the form of `case show --format json`); `-` reads it from standard input (no "
+    "questions are asked then). Flags override the file's values.",
 )
 @click.option(
     "--no-input",
@@ -283,7 +293,8 @@ def add(
     raw.update(collect(FIELDS, params))
     # for a new case an empty value is no value (a file from `case show --format json` has many)
     raw = {k: v for k, v in raw.items() if v not in (None, "", [], {})}
-    prompted = interactive(no_input)
+    # a case read from standard input leaves no input to answer questions with
+    prompted = interactive(no_input or from_file == "-")
     raw = _offer_draft(app, raw, resume=resume, discard=discard_draft, prompted=prompted)
 
     def store(data: Mapping[str, Any]) -> str:
@@ -297,7 +308,7 @@ def add(
 
         answers = dict(raw)
         with _draft_on_leaving(app, answers):
-            complete_case(answers, cities=_cities(app))
+            complete_case(answers, cities=_cities(app), organisations=_organisations(app))
             reference = store(answers)
     else:
         reference = store(raw)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -202,31 +203,52 @@ def normalise(name: str, value: Any) -> Any:
     return value
 
 
+STDIN = "-"
+
+
 def read_case_file(path: Path) -> dict[str, Any]:
-    """One case from a YAML or JSON file (UTF-8), as vocabulary keys to raw values.
+    """One case from a YAML or JSON file (UTF-8), as vocabulary keys to raw values; ``-``
+    reads it from standard input (JSON when it starts with ``{``, else YAML).
 
     Only a regular file of at most CASE_FILE_BYTES is read (a FIFO would hang, /dev/zero
-    never end), nested at most MAX_DEPTH levels."""
-    raw = read_limited(path, CASE_FILE_BYTES, "a case file")
+    never end), nested at most MAX_DEPTH levels; standard input is read up to the same
+    size."""
+    if str(path) == STDIN:
+        raw = sys.stdin.buffer.read(CASE_FILE_BYTES + 1)
+        source = "standard input"
+        if len(raw) > CASE_FILE_BYTES:
+            raise BadInput(
+                f"{source} holds more than {CASE_FILE_BYTES // 1024 // 1024} MB; "
+                "a case file may be at most that"
+            )
+    else:
+        raw = read_limited(path, CASE_FILE_BYTES, "a case file")
+        source = str(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadInput(f"{path} is not UTF-8 text; save it as UTF-8 and try again") from None
+        raise BadInput(f"{source} is not UTF-8 text; save it as UTF-8 and try again") from None
     text = text.removeprefix("\ufeff")
-    if path.suffix.lower() == ".json":
-        too_deep = BadInput(f"{path} is JSON {TOO_DEEP}; a case file is field: value pairs")
+    if not text.strip() and str(path) == STDIN:
+        raise BadInput("standard input is empty; give the case's fields as YAML or JSON")
+    if str(path) == STDIN:
+        is_json = text.lstrip().startswith("{")
+    else:
+        is_json = path.suffix.lower() == ".json"
+    if is_json:
+        too_deep = BadInput(f"{source} is JSON {TOO_DEEP}; a case file is field: value pairs")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadInput(
-                f"{path} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+                f"{source} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from None
         except RecursionError:
             raise too_deep from None
         if limit_depth(data):
             raise too_deep
-        return as_case_mapping(data, source=str(path))
-    return parse_document(text, source=str(path))
+        return as_case_mapping(data, source=source)
+    return parse_document(text, source=source)
 
 
 def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,13 @@ again, never fatal. Cross-field rules are checked on the whole case before the s
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import os
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import click
@@ -19,6 +23,7 @@ from procurement.cases.cities import city_code
 from procurement.cases.fields import ASSIGNED, CASE_FIELDS, FIELD_BY_NAME, REQUIRED_FIELDS, Field
 from procurement.cases.formats import cell_text
 from procurement.cases.validate import PARSERS, Invalid, validate
+from procurement.cases.values import organisation_key
 from procurement.core import codelists as cl
 from procurement.core import cpv as cpv_vocabulary
 from procurement.core.errors import ValidationError
@@ -76,6 +81,86 @@ def _search_cpv(answer: str) -> str | None:
     return None
 
 
+class Organisations:
+    """The organisations already recorded, offered when an officer types a buyer or a
+    supplier: Tab completes a name on a terminal, and a name that is not recorded but
+    resembles recorded ones lists them to pick from (so one buyer is not recorded twice)."""
+
+    SHOWN = 8
+
+    def __init__(self, names: Sequence[str] = ()) -> None:
+        self.names = list(names)
+
+    @cached_property
+    def by_key(self) -> dict[str, str]:
+        return {organisation_key(n): n for n in self.names}
+
+    @contextlib.contextmanager
+    def completion(self) -> Iterator[None]:
+        """Tab completes the whole answer (spaces included) from the recorded names while
+        a question is asked on a terminal; the line editor's set-up is restored after."""
+        try:
+            import readline
+        except ImportError:  # no line editor on this platform: suggestions still come after
+            readline = None  # type: ignore[assignment]
+        if readline is None or not self.names or not sys.stdin.isatty():
+            yield
+            return
+        before = readline.get_completer(), readline.get_completer_delims()
+        found: list[str] = []
+
+        def complete(text: str, state: int) -> str | None:
+            if state == 0:
+                typed = text.casefold()
+                found[:] = [n for n in self.names if n.casefold().startswith(typed)]
+            return found[state] if state < len(found) else None
+
+        readline.set_completer(complete)
+        readline.set_completer_delims("")
+        readline.parse_and_bind("tab: complete")
+        try:
+            yield
+        finally:
+            readline.set_completer(before[0])
+            readline.set_completer_delims(before[1])
+
+    def similar(self, answer: str) -> list[str]:
+        """Recorded names that contain the answer, or are spelled almost like it."""
+        key = organisation_key(answer)
+        if not key:
+            return []
+        containing = [n for k, n in self.by_key.items() if key in k]
+        close = difflib.get_close_matches(key, list(self.by_key), n=self.SHOWN, cutoff=0.8)
+        shown = [*containing, *(self.by_key[k] for k in close)]
+        return list(dict.fromkeys(shown))[: self.SHOWN]
+
+    def settle(self, answer: str) -> str:
+        """The recorded spelling of ``answer``'s organisation, one the officer picks among
+        similar recorded names, or ``answer`` itself (a new organisation)."""
+        recorded = self.by_key.get(organisation_key(answer))
+        if recorded is not None:
+            if recorded != answer:
+                click.echo(f"  Recorded as '{recorded}' (the same organisation).")
+            return recorded
+        similar = self.similar(answer)
+        if not similar:
+            return answer
+        click.echo(f"  Organisations already recorded that resemble '{answer}':")
+        for number, name in enumerate(similar, 1):
+            click.echo(f"  {number:>3}  {name}")
+        while True:
+            picked = click.prompt(
+                f"  Number of the organisation (Enter to record '{answer}' as a new one)",
+                default="",
+                show_default=False,
+            ).strip()
+            if not picked:
+                return answer
+            if picked.isdigit() and 1 <= int(picked) <= len(similar):
+                return similar[int(picked) - 1]
+            click.echo(_style(f"  Not accepted: give a number from 1 to {len(similar)}.", fg="red"))
+
+
 LEAVE_HINT = "Ctrl-C leaves; your answers are kept as a draft"
 
 
@@ -90,6 +175,7 @@ def ask(
     cities: Mapping[str, str],
     current: Any = None,
     error: str | None = None,
+    organisations: Organisations | None = None,
 ) -> Any:
     """Ask for one field until the answer passes its parser; returns the raw answer
     (``None`` when an optional field is skipped)."""
@@ -110,11 +196,19 @@ def ask(
     if error:
         click.echo(_style(f"  Not accepted: {error}", fg="red"))
     default = "" if current is None else cell_text(field.name, current) or str(current)
+    names = (
+        organisations
+        if field.kind == "organisation" and organisations is not None and organisations.names
+        else None
+    )
+    if names is not None:
+        hint += " (Tab completes a recorded name)"
     while True:
         # never default=None: click would ask again in silence after an empty answer
-        answer: str = click.prompt(
-            f"{field.label}{hint}", default=default, show_default=bool(default)
-        ).strip()
+        with names.completion() if names is not None else contextlib.nullcontext():
+            answer: str = click.prompt(
+                f"{field.label}{hint}", default=default, show_default=bool(default)
+            ).strip()
         if not answer:
             if field.required:
                 click.echo(_style(f"  {required_message(field)}", fg="red"))
@@ -156,6 +250,8 @@ def ask(
                 )
                 continue
             return known
+        if names is not None:
+            return names.settle(answer)
         return answer
 
 
@@ -163,7 +259,9 @@ def _check(raw: Mapping[str, Any], cities: Mapping[str, str]) -> dict[str, Any]:
     return validate(raw, cities=set(cities), require=REQUIRED_FIELDS, ignore=ASSIGNED)
 
 
-def _fix_until_valid(raw: dict[str, Any], cities: Mapping[str, str]) -> dict[str, Any]:
+def _fix_until_valid(
+    raw: dict[str, Any], cities: Mapping[str, str], organisations: Organisations
+) -> dict[str, Any]:
     """Ask again for every missing or refused field until the whole case passes."""
     while True:
         try:
@@ -182,7 +280,10 @@ def _fix_until_valid(raw: dict[str, Any], cities: Mapping[str, str]) -> dict[str
                 blank = given is None or (isinstance(given, str) and not given.strip())
                 plain_missing = blank and problem.message.startswith("is required (")
                 raw[field.name] = ask(
-                    field, cities=cities, error=None if plain_missing else problem.message
+                    field,
+                    cities=cities,
+                    error=None if plain_missing else problem.message,
+                    organisations=organisations,
                 )
 
 
@@ -227,7 +328,10 @@ def _pick_field(answer: str, fields: list[Field]) -> Field | None:
 
 
 def _change_one(
-    answers: dict[str, Any], clean: Mapping[str, Any], cities: Mapping[str, str]
+    answers: dict[str, Any],
+    clean: Mapping[str, Any],
+    cities: Mapping[str, str],
+    organisations: Organisations,
 ) -> bool:
     """The field menu: the officer picks a field and answers it again. False when they press
     Enter to go back to the summary unchanged."""
@@ -250,21 +354,30 @@ def _change_one(
                 )
             )
             continue
-        answers[chosen.name] = ask(chosen, cities=cities, current=clean.get(chosen.name))
+        answers[chosen.name] = ask(
+            chosen, cities=cities, current=clean.get(chosen.name), organisations=organisations
+        )
         return True
 
 
-def complete_case(answers: dict[str, Any], *, cities: Mapping[str, str]) -> dict[str, Any]:
+def complete_case(
+    answers: dict[str, Any],
+    *,
+    cities: Mapping[str, str],
+    organisations: Organisations | None = None,
+) -> dict[str, Any]:
     """Prompt for what ``answers`` lacks (and what it has wrong), show a summary and ask to
     confirm; ``n`` opens the field menu to change a field, then the summary comes again.
 
     ``answers`` (raw values) is completed in place, so that whoever calls this still has
     every answer typed so far when the officer leaves (Ctrl-C, end of input): see
     :mod:`procurement.cli.drafts`. Returns ``answers`` once the officer confirms.
-    ``cities`` maps the known city codes to their names (for the menu).
+    ``cities`` maps the known city codes to their names (for the menu); ``organisations``
+    are the recorded buyers and suppliers, offered while typing one.
     """
+    known = organisations or Organisations()
     click.echo("New case. Answer the questions; nothing is stored until you confirm.")
-    clean = _fix_until_valid(answers, cities)
+    clean = _fix_until_valid(answers, cities, known)
     optional = [f for f in CASE_FIELDS if not f.required and f.name not in answers]
     if optional and click.confirm(
         "\nAdd optional details now (description, CPV, dates, values, supplier...)?",
@@ -272,13 +385,13 @@ def complete_case(answers: dict[str, Any], *, cities: Mapping[str, str]) -> dict
     ):
         click.echo("Press Enter to skip a question.")
         for field in optional:
-            answer = ask(field, cities=cities)
+            answer = ask(field, cities=cities, organisations=known)
             if answer is not None:
                 answers[field.name] = answer
-        clean = _fix_until_valid(answers, cities)
+        clean = _fix_until_valid(answers, cities, known)
     while True:
         _summary(clean)
         if click.confirm("\nStore this case?", default=True):
             return answers
-        if _change_one(answers, clean, cities):
-            clean = _fix_until_valid(answers, cities)
+        if _change_one(answers, clean, cities, known):
+            clean = _fix_until_valid(answers, cities, known)
