@@ -136,9 +136,11 @@ def created(values: Mapping[str, Any]) -> dict[str, Any]:
     ppp = values.get("ppp_model") is not None
     changes: dict[str, Any] = {}
     for name in _FIELD_NAMES:
+        value = values.get(name)
+        if (value is None or value == "") and name != "best_practice":
+            continue  # nothing to record (most fields of most new cases)
         if (not ppp and name in PPP_NAMES) or (not outcome and name in _OUTCOME_ONLY):
             continue
-        value = values.get(name)
         if name == "best_practice":
             value = bool(value)
         elif name == "documents" and value:

@@ -134,7 +134,8 @@ def _rows_of_cells(
             yield (
                 number,
                 {
-                    name: restore(value) if value.__class__ is str else value
+                    # restore() only where a formula was neutralised (a leading apostrophe)
+                    name: restore(value) if value.__class__ is str and value[:1] == "'" else value
                     for name, value in zip(names, row, strict=False)
                     if name is not None
                 },
