@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "template": ("procurement.cli.transfer", "template", "Write an empty entry spreadsheet."),
     "rates": ("procurement.cli.rates", "rates", "Add your own exchange rates."),
     "report": ("procurement.cli.report", "report", "Comparison reports for analysts."),
+    "site": ("procurement.cli.site", "site", "Build the best-practice site to publish."),
     "demo": ("procurement.cli.demo", "demo", "Load the illustrative data set, write reports."),
 }
 
@@ -121,9 +122,17 @@ def describe_failure(exc: Exception, ctx: click.Context) -> str:
     metavar="NAME",
     help="Your name as recorded in the audit trail. Default: your login. [env: PROCUREMENT_USER]",
 )
+@click.option(
+    "--lang",
+    envvar="PROCUREMENT_LANG",
+    metavar="CODE",
+    help="Language of codelist labels in questions and case pages where the eForms code lists "
+    "have one: en, da, de, et, fi, lt, lv, pl, sv (labels in any of them are accepted as "
+    "input). Default: English. [env: PROCUREMENT_LANG]",
+)
 @click.version_option(package_name="procurement")
 @click.pass_context
-def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
+def cli(ctx: click.Context, database: str | None, user: str | None, lang: str | None) -> None:
     """Registry of innovative public procurement and PPP cases of the Baltic Metropolises.
 
     Procurement officers record cases, analysts compare outcomes across cities and PPP
@@ -136,6 +145,13 @@ def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
       procurement case list --city HEL
       procurement report compare --by city --output compare.html
     """
+    if lang:
+        from procurement.core import labels
+
+        try:
+            labels.use(lang)
+        except ProcurementError as exc:
+            raise click.BadParameter(str(exc), param_hint="--lang") from None
     app = AppContext(database=database, user=user)
     ctx.obj = app
     ctx.call_on_close(app.close)

@@ -26,6 +26,7 @@ from procurement.cases.validate import PARSERS, Invalid, validate
 from procurement.cases.values import organisation_key
 from procurement.core import codelists as cl
 from procurement.core import cpv as cpv_vocabulary
+from procurement.core import labels
 from procurement.core.errors import ValidationError
 
 CPV_LIKE = re.compile(r"^\d{8}(-\d)?$")
@@ -39,7 +40,7 @@ def _style(text: str, **styles: Any) -> str:
 
 def _choices(field: Field, cities: Mapping[str, str]) -> list[tuple[str, str]]:
     if field.codelist is not None:
-        return [(m.value, m.label) for m in field.codelist]
+        return [(m.value, labels.label(field.name, m.value, m.label)) for m in field.codelist]
     if field.kind == "city":
         return sorted(cities.items())
     if field.kind == "currency":

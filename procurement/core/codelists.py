@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Self
 
+from procurement.core import labels
+
 
 class Codelist(StrEnum):
     """A closed codelist: ``value`` is the stored kebab-case code, ``label`` its human name."""
@@ -43,17 +45,24 @@ class Codelist(StrEnum):
         text = str(raw).strip()
         lookup = _LOOKUPS.get(cls)
         if lookup is None:
-            lookup = {m.label.lower(): m for m in cls}
+            # labels in the member cities' languages first, so English labels and codes win
+            field = LOCALISED.get(cls.__name__)
+            translated = labels.translations(field) if field else {}
+            lookup = {text: cls(code) for text, code in translated.items()}
+            lookup.update({m.label.lower(): m for m in cls})
             lookup.update({m.value: m for m in cls})
             _LOOKUPS[cls] = lookup
         low = text.lower()
-        found = lookup.get(low.replace("_", "-")) or lookup.get(low)
+        found = lookup.get(low.replace("_", "-")) or lookup.get(low) or lookup.get(text.casefold())
         if found is None:
             raise ValueError(f"'{text}' is not one of: {', '.join(cls.values())}")
         return found  # type: ignore[return-value]
 
 
 _LOOKUPS: dict[type[Codelist], dict[str, Codelist]] = {}
+# Codelists whose codes have labels in the member cities' languages (core.labels), by the
+# field of the vocabulary they belong to.
+LOCALISED = {"Category": "category", "Procedure": "procedure"}
 _CODES: dict[type[Codelist], frozenset[str]] = {}
 
 
