@@ -27,6 +27,7 @@ demo: $(STAMP) bytecode
 	mkdir -p reports/out
 	$(BIN)/procurement --database $(DEMO_DATABASE) init
 	$(BIN)/procurement --database $(DEMO_DATABASE) demo --output-dir reports/out
+	$(BIN)/procurement --database $(DEMO_DATABASE) site build reports/out/site
 
 test: $(STAMP) bytecode
 	$(BIN)/pytest
