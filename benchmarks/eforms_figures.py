@@ -1,0 +1,134 @@
+"""eForms figures: importing a folder of 10,000 notices, beside parsing the same files with lxml.
+
+The folder is generated from the eForms SDK's example notices shipped with the tests
+(``tests/data/eforms``): 5,000 procedures, each a contract notice and its award notice, with
+fresh procedure and notice identifiers (seeded). ``measure(bench)`` adds two figures: notices
+imported per second (the reference: the same files parsed by ``lxml.etree.parse`` alone, in a
+process of its own) and the import's peak memory (beside the reference's).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks.run import Bench, Run
+
+NOTICES = 10_000
+SOURCE = Path(__file__).resolve().parent.parent / "tests" / "data" / "eforms"
+COMPETITION = ("cn_24_FRA_comments.xml", "cn_24_maximal.xml", "cn_24_minimal.xml", "cn_24_open.xml")
+RESULTS = ("can_24_FRA_comments.xml", "can_24_maximal.xml", "can_24_minimal.xml", "can_24_LSBU.xml")
+
+LXML_ALONE = """
+import sys
+from pathlib import Path
+from lxml import etree
+parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+count = 0
+for path in sorted(Path(sys.argv[1]).rglob("*.xml")):
+    etree.parse(str(path), parser)
+    count += 1
+print(count)
+"""
+
+
+def _identity(text: str, tag: str, value: str) -> str:
+    start = text.index(f"<cbc:{tag}")
+    start = text.index(">", start) + 1
+    end = text.index("</cbc:", start)
+    return text[:start] + value + text[end:]
+
+
+def generate(folder: Path, count: int = NOTICES, seed: int = 2026) -> Path:
+    """``count`` notices (pairs of a contract notice and its award) in ``folder``."""
+    marker = folder / f".complete-{count}-{seed}"
+    if marker.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    sources = {n: (SOURCE / n).read_text("utf-8") for n in (*COMPETITION, *RESULTS)}
+    for i in range(count // 2):
+        procedure = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        for kind, names in (("cn", COMPETITION), ("can", RESULTS)):
+            text = sources[names[i % len(names)]]
+            text = _identity(text, "ContractFolderID", procedure)
+            notice_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            text = text.replace(
+                text[
+                    text.index('<cbc:ID schemeName="notice-id">') : text.index(
+                        "</cbc:ID>", text.index('<cbc:ID schemeName="notice-id">')
+                    )
+                ],
+                f'<cbc:ID schemeName="notice-id">{notice_id}',
+            )
+            sub = folder / f"{i // 1000:03d}"
+            sub.mkdir(exist_ok=True)
+            (sub / f"{i:05d}-{kind}.xml").write_text(text, "utf-8")
+    marker.touch()
+    return folder
+
+
+def measure(bench: Bench) -> None:
+    from benchmarks.run import OUT, PYTHON, Figure, _cmd, run_child
+
+    fig_id = "import_eforms"
+    if not bench.wanted(fig_id):
+        return
+    figure = Figure(
+        fig_id, f"import {NOTICES:,} eForms notices (a folder)", "≥ 1,000 notices/s", unit="/s"
+    )
+    memory = Figure(f"{fig_id}_memory", f"{figure.title}: peak memory", "< 200 MB", "MB")
+    reason = bench.probe(["import"], ("--innovative-only",), ("procurement.exchange.eforms",))
+    if reason:
+        bench.add(figure.unavailable(reason))
+        bench.add(memory.unavailable(reason))
+        return
+    folder = generate(OUT / f"eforms-{NOTICES}")
+    reference_argv = [PYTHON, "-c", LXML_ALONE, str(folder)]
+    figure.reference_command = f"python -c '<lxml.etree.parse of each file>' {folder.name}"
+    repeats = max(1, min(3, bench.args.import_repeats))
+    runs: list[Run] = []
+    references: list[Run] = []
+    for _ in range(repeats):
+        references.append(run_child(reference_argv, timeout=3600))
+        url = bench.dbs.fresh(fig_id)
+        argv = bench.cli(url, "import", str(folder), "--city", "HEL")
+        figure.command = _cmd(argv)
+        bench.commands[fig_id] = argv
+        run = run_child(argv, timeout=3600)
+        if run.exit_code != 0:
+            bench.add(figure.failed(run))
+            bench.add(memory.unavailable("the import failed"))
+            return
+        runs.append(run)
+    bad = next((r for r in references if r.exit_code != 0), None)
+    if bad is not None:
+        figure.status, figure.detail = "error", f"reference: {bad.last_error()}"
+        bench.add(figure)
+        return
+    seconds = statistics.median(r.seconds for r in runs)
+    reference_seconds = statistics.median(r.seconds for r in references)
+    figure.value = NOTICES / seconds
+    figure.reference = NOTICES / reference_seconds
+    figure.ratio = figure.value / figure.reference
+    figure.runs = {
+        "value_seconds": [round(r.seconds, 3) for r in runs],
+        "reference_seconds": [round(r.seconds, 3) for r in references],
+        "reference_peak_mb": round(max(r.peak_mb for r in references), 1),
+        "summary": runs[-1].stdout.strip().splitlines()[:1],
+    }
+    figure.detail = (
+        f"median of {len(runs)}: {seconds:.1f} s; lxml alone {reference_seconds:.2f} s; "
+        + " ".join(runs[-1].stdout.strip().splitlines()[:1])[:120]
+    )
+    bench.add(figure.judge(figure.value >= 1_000))
+    memory.value = max(r.peak_mb for r in runs)
+    memory.reference = max(r.peak_mb for r in references)
+    memory.ratio = memory.value / memory.reference if memory.reference else None
+    memory.command = figure.command
+    memory.reference_command = figure.reference_command
+    bench.add(memory.judge(memory.value < 200))
