@@ -27,6 +27,9 @@ class Indicator:
     better: Better
     quantiles: bool = False
     money: bool = False
+    denominator: str = ""  # the cases the figure is computed from: its n
+    # a ratio of two sums (Σ value / Σ weight over the n cases) rather than a mean per case
+    ratio_of_sums: bool = False
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -38,14 +41,16 @@ INDICATORS: tuple[Indicator, ...] = (
         "count",
         "higher",
         quantiles=True,
+        denominator="cases with tenders_received recorded (0 included: a call nobody answered)",
     ),
     Indicator(
         "single_bid_rate",
         "Single-bid rate",
-        "Share of procedures that received only one tender.",
+        "Share of procedures with at least one tender that received only one.",
         "cases with tenders_received = 1 / cases with tenders_received ≥ 1",
         "share",
         "lower",
+        denominator="cases with tenders_received ≥ 1",
     ),
     Indicator(
         "sme_win_rate",
@@ -54,6 +59,27 @@ INDICATORS: tuple[Indicator, ...] = (
         "cases with winner_is_sme = yes / cases with winner_is_sme recorded",
         "share",
         "higher",
+        denominator="cases with winner_is_sme recorded",
+    ),
+    Indicator(
+        "no_call_share",
+        "Procedures without a call for competition",
+        "Share of procedures negotiated without prior publication: no call for competition "
+        "(a Single Market Scoreboard indicator).",
+        "cases with procedure = negotiated-without-publication / cases",
+        "share",
+        "lower",
+        denominator="cases (every case has a procedure)",
+    ),
+    Indicator(
+        "sme_tender_share",
+        "SME share of tenders",
+        "Share of the tenders received that came from small and medium-sized enterprises.",
+        "Σ sme_tenders / Σ tenders_received",
+        "share",
+        "higher",
+        ratio_of_sums=True,
+        denominator="cases with sme_tenders recorded and tenders_received ≥ 1",
     ),
     Indicator(
         "lowest_price_share",
@@ -62,6 +88,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "cases with award_criteria = price-only / cases with award_criteria recorded",
         "share",
         "neither",
+        denominator="cases with award_criteria recorded",
     ),
     Indicator(
         "time_to_award",
@@ -71,6 +98,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "days",
         "lower",
         quantiles=True,
+        denominator="cases with tender_published and awarded_on",
     ),
     Indicator(
         "savings_vs_estimate",
@@ -80,15 +108,19 @@ INDICATORS: tuple[Indicator, ...] = (
         "ratio",
         "higher",
         quantiles=True,
+        denominator="cases with estimated_value > 0 and awarded_value",
     ),
     Indicator(
         "cost_overrun",
         "Cost overrun",
-        "How far the final cost exceeds the awarded value (negative: below it).",
+        "How far the final cost of a completed contract exceeds the awarded value "
+        "(negative: below it). Contracts not completed are left out and counted: their "
+        "final value is an interim figure.",
         "(final_value − awarded_value) / awarded_value",
         "ratio",
         "lower",
         quantiles=True,
+        denominator="completed cases with awarded_value > 0 and final_value",
     ),
     Indicator(
         "total_estimated_eur",
@@ -98,6 +130,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "EUR",
         "neither",
         money=True,
+        denominator="cases with estimated_value and a rate",
     ),
     Indicator(
         "total_awarded_eur",
@@ -107,32 +140,38 @@ INDICATORS: tuple[Indicator, ...] = (
         "EUR",
         "neither",
         money=True,
+        denominator="cases with awarded_value and a rate",
     ),
     Indicator(
         "total_final_eur",
         "Total final value (EUR)",
-        "Sum of final costs, converted to euro at the rate of each case's date.",
-        "Σ final_value × EUR rate",
+        "Sum of the final costs of completed contracts, converted to euro at the rate of the "
+        "completion date (else the case's date).",
+        "Σ final_value × EUR rate on completed_on",
         "EUR",
         "neither",
         money=True,
+        denominator="completed cases with final_value and a rate",
     ),
     Indicator(
         "schedule_delay",
         "Schedule delay",
-        "Days between the planned contract end and actual completion (negative: early).",
+        "Days between the planned contract end and actual completion (negative: early); "
+        "completed contracts only.",
         "completed_on − contract_end_planned (days)",
         "days",
         "lower",
         quantiles=True,
+        denominator="completed cases with completed_on and contract_end_planned",
     ),
     Indicator(
         "on_time_share",
         "On-time share",
         "Share of completed cases delivered on or before the planned end.",
-        "cases with completed_on ≤ contract_end_planned / cases with both dates",
+        "cases with completed_on ≤ contract_end_planned / completed cases with both dates",
         "share",
         "higher",
+        denominator="completed cases with completed_on and contract_end_planned",
     ),
     Indicator(
         "innovation_achieved_share",
@@ -141,16 +180,20 @@ INDICATORS: tuple[Indicator, ...] = (
         "cases with innovation_achieved = yes / cases with innovation_achieved recorded",
         "share",
         "higher",
+        denominator="cases with innovation_achieved recorded",
     ),
     Indicator(
         "kpi_attainment",
         "KPI attainment",
-        "How far KPIs reached their targets (1 = target met), averaged per case first.",
-        "(achieved − baseline) / (target − baseline) when a baseline is given, "
-        "else achieved / target; mean over the case's KPIs",
+        "How far KPIs moved from their baseline to their target (1 = target met, whether "
+        "the target lies above the baseline or below it: lower is better), averaged per case "
+        "first. A KPI without a baseline or achieved value, or whose target equals its "
+        "baseline, cannot be scored; cases with no scorable KPI are counted as left out.",
+        "(achieved − baseline) / (target − baseline); mean over the case's scorable KPIs",
         "ratio",
         "higher",
         quantiles=True,
+        denominator="cases with at least one KPI with baseline, target ≠ baseline and achieved",
     ),
     Indicator(
         "satisfaction",
@@ -160,6 +203,58 @@ INDICATORS: tuple[Indicator, ...] = (
         "score",
         "higher",
         quantiles=True,
+        denominator="cases with satisfaction recorded",
+    ),
+    Indicator(
+        "award_data_share",
+        "Award data recorded",
+        "Share of the cases past award (awarded, in implementation or completed) whose award "
+        "date and awarded value are recorded: how far the competition and money figures can "
+        "be trusted.",
+        "cases with awarded_on and awarded_value / cases awarded, in implementation or completed",
+        "share",
+        "higher",
+        denominator="cases with status awarded, implementation or completed",
+    ),
+    Indicator(
+        "outcome_recorded_share",
+        "Outcome recorded",
+        "Share of completed cases whose outcome is assessed (innovation achieved or "
+        "satisfaction recorded): how far the innovation figures can be trusted.",
+        "completed cases with innovation_achieved or satisfaction / completed cases",
+        "share",
+        "higher",
+        denominator="completed cases",
+    ),
+    Indicator(
+        "final_value_share",
+        "Final value recorded",
+        "Share of completed cases whose final value is recorded: how far the cost overrun can "
+        "be trusted.",
+        "completed cases with final_value / completed cases",
+        "share",
+        "higher",
+        denominator="completed cases",
+    ),
+    Indicator(
+        "flag_single_bid_non_open",
+        "Red flag: single bid in a non-open procedure",
+        "Share of the procedures other than open ones, with at least one tender, that received "
+        "only one (an opentender.eu red flag).",
+        "non-open cases with tenders_received = 1 / non-open cases with tenders_received ≥ 1",
+        "share",
+        "lower",
+        denominator="cases with procedure ≠ open and tenders_received ≥ 1",
+    ),
+    Indicator(
+        "flag_extreme_decision",
+        "Red flag: extreme decision period",
+        "Share of the cases whose time from publication to award is extreme: under "
+        "15 days or over 365 days (an opentender.eu red flag; the limits are fixed here).",
+        "cases with time_to_award < 15 or > 365 days / cases with both dates",
+        "share",
+        "lower",
+        denominator="cases with tender_published and awarded_on",
     ),
 )
 
@@ -170,7 +265,14 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "competition",
         "Competition",
-        ("tenders_per_procedure", "single_bid_rate", "sme_win_rate", "lowest_price_share"),
+        (
+            "tenders_per_procedure",
+            "single_bid_rate",
+            "no_call_share",
+            "sme_tender_share",
+            "sme_win_rate",
+            "lowest_price_share",
+        ),
     ),
     ("speed", "Speed", ("time_to_award",)),
     (
@@ -186,7 +288,40 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     ("delivery", "Delivery", ("schedule_delay", "on_time_share")),
     ("innovation", "Innovation", ("innovation_achieved_share", "kpi_attainment", "satisfaction")),
+    (
+        "red_flags",
+        "Red flags",
+        ("flag_single_bid_non_open", "flag_extreme_decision"),
+    ),
+    (
+        "completeness",
+        "Completeness of the data",
+        ("award_data_share", "outcome_recorded_share", "final_value_share"),
+    ),
 )
+
+# Indicators of delivery compare completed contracts only: a final value or completion date
+# recorded before the case is completed is an interim figure. The cases left out are counted.
+LEFT_OUT_REASON = {
+    "cost_overrun": "final value recorded for a contract not completed (interim figure)",
+    "schedule_delay": "completion date recorded for a contract not completed",
+    "on_time_share": "completion date recorded for a contract not completed",
+    "total_final_eur": "final value recorded for a contract not completed (interim figure)",
+    "kpi_attainment": "cases whose KPIs cannot be scored (no baseline or achieved value, or a "
+    "target equal to the baseline)",
+}
+
+# Extreme decision periods (days from publication to award) flagged as red flags.
+DECISION_TOO_SHORT = 15
+DECISION_TOO_LONG = 365
+
+# Bands of the network view: (green up to, amber up to) for indicators where lower is better,
+# (green from, amber from) where higher is better; beyond: red. The defaults are the Single
+# Market Scoreboard's; `report compare --band NAME=GREEN:AMBER` changes them.
+DEFAULT_BANDS: dict[str, tuple[float, float]] = {
+    "single_bid_rate": (0.10, 0.20),
+    "no_call_share": (0.05, 0.10),
+}
 
 
 # ------------------------------------------------------------------------------- groupings
@@ -251,6 +386,24 @@ GROUPINGS: dict[str, Grouping] = {
     ALL: Grouping(ALL, "All cases", lambda _s: {ALL: "All cases"}),
 }
 COMPARE_BY = ("city", "procedure", "innovation", "sector", "year", "ppp-model")
+OVER = "/"  # "city/year": each city's groups over the years (trends)
+
+
+def grouping_of(by: str) -> Grouping | None:
+    """The grouping ``by``, or a grouping over the years (``city/year``)."""
+    if by in GROUPINGS:
+        return GROUPINGS[by]
+    base, _, over = by.partition(OVER)
+    if over != "year" or base not in GROUPINGS or base in ("year", ALL):
+        return None
+    inner = GROUPINGS[base]
+
+    def labels(session: Session) -> dict[str, str]:
+        return dict(inner.labels(session))  # the trend tables label the base key
+
+    return Grouping(by, f"{inner.title} over the years", labels, note=inner.note)
+
+
 SPECIAL_KEYS = (NO_APPROACH, TRADITIONAL, NOT_RECORDED)
 
 # Groupings that put every case in exactly one group: the whole is the union of the groups.

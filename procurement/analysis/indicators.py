@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from procurement.analysis.catalogue import (
     ALL,
     COMPARE_BY,
-    GROUPINGS,
     INDICATOR_BY_NAME,
+    OVER,
     PARTITIONS,
     SPECIAL_KEYS,
+    grouping_of,
 )
 from procurement.analysis.fx import RateBook
 from procurement.analysis.money import euro_totals, money_statement
@@ -47,9 +48,13 @@ def compute(
     names: Sequence[str],
     rates: RateBook,
     min_n: int = DEFAULT_MIN_N,
+    with_cases: bool = False,
 ) -> list[GroupResult]:
-    """The indicators ``names`` for each group of ``by`` among the cases the filter keeps."""
-    groups, _overall = _compute(session, flt, by, names, rates, min_n, overall=False)
+    """The indicators ``names`` for each group of ``by`` among the cases the filter keeps;
+    ``with_cases``: each figure also lists the references of its cases (not the euro totals)."""
+    groups, _overall = _compute(
+        session, flt, by, names, rates, min_n, overall=False, with_cases=with_cases
+    )
     return groups
 
 
@@ -61,10 +66,11 @@ def compute_with_overall(
     names: Sequence[str],
     rates: RateBook,
     min_n: int = DEFAULT_MIN_N,
+    with_cases: bool = False,
 ) -> tuple[list[GroupResult], GroupResult | None]:
     """:func:`compute`, and the same indicators over all the cases the filter keeps (None when
     it keeps none). Read in the same pass when the groups cover every case once."""
-    return _compute(session, flt, by, names, rates, min_n, overall=True)
+    return _compute(session, flt, by, names, rates, min_n, overall=True, with_cases=with_cases)
 
 
 def _compute(
@@ -76,24 +82,25 @@ def _compute(
     min_n: int,
     *,
     overall: bool,
+    with_cases: bool = False,
 ) -> tuple[list[GroupResult], GroupResult | None]:
     if min_n < 1:
         raise BadInput("--min-n must be at least 1")
     unknown = [n for n in names if n not in INDICATOR_BY_NAME]
     if unknown:
         raise BadInput(f"unknown indicator(s): {', '.join(unknown)}")
-    grouping = GROUPINGS.get(by)
+    grouping = grouping_of(by)
     if grouping is None:
         raise BadInput(f"cannot group by '{by}': use one of {', '.join(COMPARE_BY)}")
     dialect = session.get_bind().dialect.name
     plain = [n for n in names if not INDICATOR_BY_NAME[n].money]
     money = [n for n in names if INDICATOR_BY_NAME[n].money]
-    derive = overall and by in PARTITIONS and by != ALL
+    derive = overall and (by in PARTITIONS or by.partition(OVER)[0] in PARTITIONS) and by != ALL
 
     # the amounts are read on a second connection while this one reads the indicators
     amounts = read_alongside(session, money_statement(flt, by, money, dialect)) if money else None
     try:
-        partials = aggregate(session, flt, by, plain, dialect)
+        partials = aggregate(session, flt, by, plain, dialect, with_cases=with_cases)
         labels = grouping.labels(session)
         results = {p.key: finish(p, labels.get(p.key, p.key), plain, min_n) for p in partials}
         whole: GroupResult | None = None
@@ -119,5 +126,7 @@ def _compute(
             # A case may be in several groups: the all-cases row needs a pass of its own. It is
             # read as the sum of a partition (by city), so that no single group holds every
             # value at once (memory), and comes out the same as a pass over all cases.
-            _, whole = _compute(session, flt, "city", names, rates, min_n, overall=True)
+            _, whole = _compute(
+                session, flt, "city", names, rates, min_n, overall=True, with_cases=with_cases
+            )
     return groups, whole

@@ -1,6 +1,11 @@
 """Euro totals of the amounts: summed exactly per group, currency and date (the rate's date) in
 SQL, then each sum converted to euro once with the rates of :mod:`procurement.analysis.fx`.
-What has no rate is counted as not convertible."""
+What has no rate is counted as not convertible.
+
+The estimated and awarded values convert at the rate of the case's date (the award date, else
+...: :func:`~procurement.analysis.queries.case_date`); the final value, paid at completion, at
+the rate of the completion date (else the case's date). Final values count for completed
+contracts only; those of contracts not completed are interim figures, left out and counted."""
 
 from __future__ import annotations
 
@@ -10,20 +15,27 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, cast, func, select
+from sqlalchemy import Integer, Select, case, cast, func, literal, select, union_all
 
 from procurement.analysis.fx import RateBook
-from procurement.analysis.queries import case_date, grouping_key, key_text
+from procurement.analysis.queries import (
+    DELIVERED,
+    case_date,
+    grouping_key,
+    key_text,
+    left_out_expressions,
+)
 from procurement.analysis.statistics import CALCULATED, INSUFFICIENT, GroupResult, Stat, rounded
 from procurement.cases.query import CaseFilter, apply_filter
 from procurement.storage.models import Case
 
 _WHOLE = "\0whole"  # key of the totals over all groups (no group key looks like it)
-MONEY_COLUMNS = {
+MONEY_COLUMNS: dict[str, Any] = {
     "total_estimated_eur": Case.estimated_value,
     "total_awarded_eur": Case.awarded_value,
-    "total_final_eur": Case.final_value,
+    "total_final_eur": case((DELIVERED, Case.final_value), else_=None),
 }
+FINAL = "total_final_eur"
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -32,22 +44,42 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def money_statement(flt: CaseFilter, by: str, names: Sequence[str], dialect: str) -> Select[Any]:
-    """Amounts summed exactly per group, currency and date (euro amounts need no date)."""
+def money_statement(flt: CaseFilter, by: str, names: Sequence[str], dialect: str) -> Any:
+    """Amounts summed exactly per group, currency and date (euro amounts need no date): the
+    estimated and awarded values by the case's date, the final values by the completion date
+    (one statement, the two parts one after the other)."""
     key, joins = grouping_key(by)
-    day = case((Case.currency == "EUR", None), else_=case_date()).label("day")
-    columns: list[Any] = [key.label("grp_key"), Case.currency, day]
-    for name in names:
-        column = MONEY_COLUMNS[name]
-        if dialect == "sqlite":
-            # SQLite stores amounts as floating point; summing whole cents as integers keeps
-            # every cent (amounts have two decimals) however many amounts are added.
-            total: Any = func.sum(cast(func.round(column * 100), Integer))
+    award_day = case((Case.currency == "EUR", None), else_=case_date())
+    completion = func.coalesce(Case.completed_on, case_date())
+    final_day = case((Case.currency == "EUR", None), else_=completion)
+    parts: list[Select[Any]] = []
+    for final_part, day in ((False, award_day), (True, final_day)):
+        mine = [n for n in names if (n == FINAL) == final_part]
+        if not mine:
+            continue
+        columns: list[Any] = [key.label("grp_key"), Case.currency, day.label("day")]
+        for name in names:
+            if name not in mine:
+                columns += [literal(None, Integer), literal(0, Integer)]
+                continue
+            column = MONEY_COLUMNS[name]
+            if dialect == "sqlite":
+                # SQLite stores amounts as floating point; summing whole cents as integers
+                # keeps every cent (amounts have two decimals) however many are added.
+                total: Any = func.sum(cast(func.round(column * 100), Integer))
+            else:
+                total = func.sum(column)
+            columns += [total, func.count(column)]
+        if final_part:
+            left_out = left_out_expressions()[FINAL]
+            columns.append(func.count(case((left_out, 1), else_=None)))
         else:
-            total = func.sum(column)
-        columns += [total, func.count(column)]
-    stmt: Select[Any] = joins(select(*columns).select_from(Case)).where(Case.currency.is_not(None))
-    return apply_filter(stmt, flt).group_by(key, Case.currency, day)
+            columns.append(literal(0, Integer))
+        stmt: Select[Any] = joins(select(*columns).select_from(Case)).where(
+            Case.currency.is_not(None)
+        )
+        parts.append(apply_filter(stmt, flt).group_by(key, Case.currency, day))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def euro_totals(
@@ -72,6 +104,7 @@ def euro_totals(
     units_of: dict[tuple[str, dt.date | None], Decimal | None] = {}
     # (currency, date) -> [sum, count] per indicator, for the whole
     across: dict[tuple[str, dt.date | None], list[list[Any]]] = {}
+    left_out: dict[str, int] = defaultdict(int)  # final values of contracts not completed
 
     def add(group: str, currency: str, on: dt.date | None, i: int, amount: Decimal, n: int) -> None:
         if (currency, on) in units_of:
@@ -87,6 +120,7 @@ def euro_totals(
 
     for row in rows:
         group, currency, on = key_text(row[0]), row[1], _as_date(row[2])
+        left_out[group] += int(row[3 + 2 * width])
         for i in range(width):
             count = int(row[4 + 2 * i])
             if not count:
@@ -116,3 +150,6 @@ def euro_totals(
                 status=CALCULATED if ok else INSUFFICIENT,
                 not_convertible=missing,
             )
+            if name == FINAL:
+                whole_left = sum(left_out.values())
+                result.stats[name].left_out = whole_left if group == _WHOLE else left_out[group]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Date,
     Float,
     Select,
+    String,
     Subquery,
     Text,
     and_,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
     type_coerce,
 )
@@ -40,9 +42,13 @@ from sqlalchemy.orm import Session, aliased
 from procurement.analysis.catalogue import (
     ALL,
     COMPARE_BY,
+    DECISION_TOO_LONG,
+    DECISION_TOO_SHORT,
     INDICATOR_BY_NAME,
+    LEFT_OUT_REASON,
     NO_APPROACH,
     NOT_RECORDED,
+    OVER,
     TRADITIONAL,
 )
 from procurement.analysis.statistics import FloatArray, Partial
@@ -52,6 +58,20 @@ from procurement.core.errors import BadInput
 from procurement.storage.models import Case, CaseApproach, Kpi, Outcome, PppDetails
 
 GroupJoins = Callable[[Select[Any]], Select[Any]]
+
+# The outcome joined to the cases, under an alias of its own: the filter's own subqueries over
+# ``outcomes`` (--search, --best-practice) must still correlate to the case, not to this join.
+CaseOutcome = aliased(Outcome, name="case_outcome")
+
+DELIVERED = Case.status == cl.Status.COMPLETED.value
+PAST_AWARD = (
+    cl.Status.AWARDED.value,
+    cl.Status.IMPLEMENTATION.value,
+    cl.Status.COMPLETED.value,
+)
+OUTCOME_INDICATORS = frozenset(
+    {"innovation_achieved_share", "satisfaction", "outcome_recorded_share"}
+)
 
 
 def grouping_key(by: str) -> tuple[ColumnElement[Any], GroupJoins]:
@@ -73,8 +93,16 @@ def grouping_key(by: str) -> tuple[ColumnElement[Any], GroupJoins]:
         "payment-mechanism": func.coalesce(ppp.payment_mechanism, NOT_RECORDED),
         ALL: literal(ALL),
     }
-    if by not in keys:
+    base, _, over = by.partition(OVER)
+    if over == "year" and base in keys and base not in ("year", ALL):
+        # each group over the years: "HEL/2024" (trends)
+        keys[by] = cast(keys[base], String) + literal(OVER) + cast(Case.year, String)
+        by = base
+        key_of_by = keys[f"{base}{OVER}year"]
+    elif by not in keys:
         raise BadInput(f"cannot group by '{by}': use one of {', '.join(COMPARE_BY)}")
+    else:
+        key_of_by = keys[by]
 
     def joins(stmt: Select[Any]) -> Select[Any]:
         if by == "innovation":
@@ -85,7 +113,7 @@ def grouping_key(by: str) -> tuple[ColumnElement[Any], GroupJoins]:
             return stmt.join(ppp, ppp.case_id == Case.id)
         return stmt
 
-    return keys[by], joins
+    return key_of_by, joins
 
 
 def key_text(key: Any) -> str:
@@ -112,33 +140,55 @@ def _share(condition: ColumnElement[bool], applies: ColumnElement[bool]) -> Colu
 
 
 def kpi_attainment_subquery() -> Subquery:
-    """Mean attainment of each case's KPIs that have a target and an achieved value."""
+    """Per case with KPIs: the mean attainment of its KPIs that can be scored, and how many
+    KPIs it has.
+
+    A KPI is scored from its baseline, target and achieved value: (achieved − baseline) /
+    (target − baseline). Its direction is that of the target from the baseline (a target below
+    the baseline: lower is better), so 1 means the target is met either way. A KPI without a
+    baseline or achieved value, or whose target equals its baseline, says nothing about its
+    direction or progress: it cannot be scored, and is counted as such, never guessed."""
     baseline, target, achieved = _num(Kpi.baseline), _num(Kpi.target), _num(Kpi.achieved)
-    with_baseline = and_(Kpi.baseline.is_not(None), Kpi.target != Kpi.baseline)
-    attainment = case(
-        (
-            and_(Kpi.achieved.is_not(None), with_baseline),
-            (achieved - baseline) / (target - baseline),
-        ),
-        (
-            and_(Kpi.achieved.is_not(None), Kpi.baseline.is_(None), Kpi.target != 0),
-            achieved / target,
-        ),
-        else_=None,
+    scorable = and_(
+        Kpi.achieved.is_not(None),
+        Kpi.baseline.is_not(None),
+        Kpi.target.is_not(None),
+        Kpi.target != Kpi.baseline,
     )
+    attainment = case((scorable, (achieved - baseline) / (target - baseline)), else_=None)
     return (
-        select(Kpi.case_id.label("case_id"), func.avg(attainment).label("attainment"))
-        .where(Kpi.target.is_not(None))
+        select(
+            Kpi.case_id.label("case_id"),
+            func.avg(attainment).label("attainment"),
+            func.count().label("kpis"),
+        )
         .group_by(Kpi.case_id)
         .subquery("kpi_case")
     )
+
+
+def left_out_expressions() -> dict[str, ColumnElement[bool]]:
+    """Per indicator of delivery: the cases that have its value but are left out (not
+    completed), see :data:`LEFT_OUT_REASON`."""
+    awd, fin = Case.awarded_value, Case.final_value
+    done, planned = Case.completed_on, Case.contract_end_planned
+    not_done = Case.status != cl.Status.COMPLETED.value
+    dates = and_(done.is_not(None), planned.is_not(None), not_done)
+    return {
+        "cost_overrun": and_(awd > 0, fin.is_not(None), not_done),
+        "schedule_delay": dates,
+        "on_time_share": dates,
+        "total_final_eur": and_(fin.is_not(None), not_done),
+    }
 
 
 def value_expressions(dialect: str, kpi: Subquery) -> dict[str, ColumnElement[float]]:
     """Each non-money indicator as a per-case SQL value (NULL where it does not apply)."""
     est, awd, fin = Case.estimated_value, Case.awarded_value, Case.final_value
     done, planned = Case.completed_on, Case.contract_end_planned
-    both_dates = and_(done.is_not(None), planned.is_not(None))
+    both_dates = and_(done.is_not(None), planned.is_not(None), DELIVERED)
+    award_dates = and_(Case.awarded_on.is_not(None), Case.tender_published.is_not(None))
+    award_days = days_between(Case.awarded_on, Case.tender_published, dialect)
     return {
         "tenders_per_procedure": _num(Case.tenders_received),
         "single_bid_rate": _share(Case.tenders_received == 1, Case.tenders_received >= 1),
@@ -147,27 +197,66 @@ def value_expressions(dialect: str, kpi: Subquery) -> dict[str, ColumnElement[fl
             Case.award_criteria == cl.AwardCriteria.PRICE_ONLY.value,
             Case.award_criteria.is_not(None),
         ),
-        "time_to_award": case(
-            (
-                and_(Case.awarded_on.is_not(None), Case.tender_published.is_not(None)),
-                days_between(Case.awarded_on, Case.tender_published, dialect),
-            ),
-            else_=None,
-        ),
+        "time_to_award": case((award_dates, award_days), else_=None),
         "savings_vs_estimate": case(
             (and_(est > 0, awd.is_not(None)), (_num(est) - _num(awd)) / _num(est)), else_=None
         ),
         "cost_overrun": case(
-            (and_(awd > 0, fin.is_not(None)), (_num(fin) - _num(awd)) / _num(awd)), else_=None
+            (and_(awd > 0, fin.is_not(None), DELIVERED), (_num(fin) - _num(awd)) / _num(awd)),
+            else_=None,
         ),
         "schedule_delay": case((both_dates, days_between(done, planned, dialect)), else_=None),
         "on_time_share": _share(done <= planned, both_dates),
         "innovation_achieved_share": _share(
-            Outcome.innovation_achieved == cl.InnovationAchieved.YES.value,
-            Outcome.innovation_achieved.is_not(None),
+            CaseOutcome.innovation_achieved == cl.InnovationAchieved.YES.value,
+            CaseOutcome.innovation_achieved.is_not(None),
         ),
         "kpi_attainment": _num(kpi.c.attainment),
-        "satisfaction": _num(Outcome.satisfaction),
+        "satisfaction": _num(CaseOutcome.satisfaction),
+        "no_call_share": _share(
+            Case.procedure == cl.Procedure.NEGOTIATED_WITHOUT_PUBLICATION.value,
+            Case.procedure.is_not(None),
+        ),
+        "sme_tender_share": case(
+            (
+                and_(Case.sme_tenders.is_not(None), Case.tenders_received >= 1),
+                _num(Case.sme_tenders),
+            ),
+            else_=None,
+        ),
+        "award_data_share": _share(
+            and_(awd.is_not(None), Case.awarded_on.is_not(None)),
+            Case.status.in_(PAST_AWARD),
+        ),
+        "outcome_recorded_share": _share(
+            or_(
+                CaseOutcome.innovation_achieved.is_not(None),
+                CaseOutcome.satisfaction.is_not(None),
+            ),
+            DELIVERED,
+        ),
+        "final_value_share": _share(fin.is_not(None), DELIVERED),
+        "flag_single_bid_non_open": _share(
+            Case.tenders_received == 1,
+            and_(Case.procedure != cl.Procedure.OPEN.value, Case.tenders_received >= 1),
+        ),
+        "flag_extreme_decision": _share(
+            or_(award_days < DECISION_TOO_SHORT, award_days > DECISION_TOO_LONG),
+            award_dates,
+        ),
+    }
+
+
+def weight_expressions() -> dict[str, ColumnElement[float]]:
+    """The denominators of the indicators that are ratios of sums (NULL where not counted)."""
+    return {
+        "sme_tender_share": case(
+            (
+                and_(Case.sme_tenders.is_not(None), Case.tenders_received >= 1),
+                _num(Case.tenders_received),
+            ),
+            else_=None,
+        ),
     }
 
 
@@ -227,7 +316,7 @@ def _series(dialect: str, exprs: dict[str, ColumnElement[float]]) -> dict[str, _
     """The quantile indicators read as texts (KPI attainment, a mean per case, is read as is)."""
     est, awd, fin = Case.estimated_value, Case.awarded_value, Case.final_value
     savings = and_(est > 0, awd.is_not(None))
-    overrun = and_(awd > 0, fin.is_not(None))
+    overrun = and_(awd > 0, fin.is_not(None), DELIVERED)
 
     def when(condition: ColumnElement[bool], column: Any) -> ColumnElement[Any]:
         return case((condition, column), else_=None)
@@ -244,15 +333,24 @@ def _series(dialect: str, exprs: dict[str, ColumnElement[float]]) -> dict[str, _
 
 
 def aggregate(
-    session: Session, flt: CaseFilter, by: str, names: Sequence[str], dialect: str
+    session: Session,
+    flt: CaseFilter,
+    by: str,
+    names: Sequence[str],
+    dialect: str,
+    *,
+    with_cases: bool = False,
 ) -> list[Partial]:
-    """One pass over the cases: per group, n and sum of each indicator, and quantile values."""
+    """One pass over the cases: per group, n and sum of each indicator, and quantile values;
+    ``with_cases``: also the references of the cases each figure rests on (drill-down)."""
     key, joins = grouping_key(by)
     kpi = kpi_attainment_subquery()
     exprs = value_expressions(dialect, kpi)
     series = _series(dialect, exprs)
-    per_case = _per_case_subquery(flt, key, joins, kpi, names, exprs, series, dialect)
-    query, texts = _group_query(per_case, names, series, dialect)
+    per_case = _per_case_subquery(
+        flt, key, joins, kpi, names, exprs, series, dialect, with_cases=with_cases
+    )
+    query, texts = _group_query(per_case, names, series, dialect, with_cases=with_cases)
 
     partials: dict[str, Partial] = {}
     connection = session.connection()
@@ -264,7 +362,7 @@ def aggregate(
         # ... planned for reading every row, not for the first ones (a cursor's default)
         connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
     for row in connection.execute(query):
-        partial = _read_group(row, names, texts, series)
+        partial = _read_group(row, names, texts, series, with_cases=with_cases)
         partials[partial.key] = partial
 
     if "kpi_attainment" in names and INDICATOR_BY_NAME["kpi_attainment"].quantiles:
@@ -281,18 +379,31 @@ def _per_case_subquery(
     exprs: dict[str, ColumnElement[float]],
     series: dict[str, _Series],
     dialect: str,
+    *,
+    with_cases: bool = False,
 ) -> Subquery:
     """One row per case and group: the group key, each indicator's value and the parts of
     the values that travel as texts."""
     inner: list[Any] = [key.label("grp_key")]
+    if with_cases:
+        inner.append(Case.reference.label("reference"))
+    weights = weight_expressions()
+    left_out: dict[str, ColumnElement[bool]] = {
+        **left_out_expressions(),
+        "kpi_attainment": and_(kpi.c.kpis > 0, kpi.c.attainment.is_(None)),
+    }
     for name in names:
         inner.append(exprs[name].label(name))
+        if name in weights:
+            inner.append(weights[name].label(f"{name}__weight"))
+        if name in left_out:
+            inner.append(case((left_out[name], 1), else_=None).label(f"{name}__left_out"))
         if INDICATOR_BY_NAME[name].quantiles and name in series:
             for i, part in enumerate(series[name].parts):
                 inner.append(part.label(f"{name}__{i}"))
     stmt: Select[Any] = joins(select(*inner).select_from(Case))
-    if any(n in ("innovation_achieved_share", "satisfaction") for n in names):
-        stmt = stmt.outerjoin(Outcome, Outcome.case_id == Case.id)
+    if any(n in OUTCOME_INDICATORS for n in names):
+        stmt = stmt.outerjoin(CaseOutcome, CaseOutcome.case_id == Case.id)
     if "kpi_attainment" in names:
         stmt = stmt.outerjoin(kpi, kpi.c.case_id == Case.id)
     stmt = apply_filter(stmt, flt)
@@ -305,7 +416,12 @@ def _per_case_subquery(
 
 
 def _group_query(
-    per_case: Subquery, names: Sequence[str], series: dict[str, _Series], dialect: str
+    per_case: Subquery,
+    names: Sequence[str],
+    series: dict[str, _Series],
+    dialect: str,
+    *,
+    with_cases: bool = False,
 ) -> tuple[Select[Any], list[tuple[str, int]]]:
     """Per group: the number of cases, n and sum of each indicator, then the texts of the
     quantile values; and which (indicator, part) each of those texts is."""
@@ -313,6 +429,16 @@ def _group_query(
     texts: list[tuple[str, int]] = []
     for name in names:
         columns += [func.count(per_case.c[name]), func.sum(per_case.c[name])]
+    for name in names:
+        if name in LEFT_OUT_REASON:
+            columns.append(func.count(per_case.c[f"{name}__left_out"]))
+    for name in names:
+        if INDICATOR_BY_NAME[name].ratio_of_sums:
+            columns.append(func.sum(per_case.c[f"{name}__weight"]))
+    if with_cases:
+        for name in names:
+            counted = case((per_case.c[name].is_not(None), per_case.c.reference), else_=None)
+            columns.append(_concat(counted, dialect))
     for name in names:
         if INDICATOR_BY_NAME[name].quantiles and name in series:
             if not series[name].parts:
@@ -329,6 +455,8 @@ def _read_group(
     names: Sequence[str],
     texts: Sequence[tuple[str, int]],
     series: dict[str, _Series],
+    *,
+    with_cases: bool = False,
 ) -> Partial:
     """One row of :func:`_group_query` as the group's partial."""
     partial = Partial(key=key_text(row[0]), cases=int(row[1]))
@@ -337,6 +465,19 @@ def _read_group(
         total = row[3 + 2 * i]
         partial.sums[name] = float(total) if total is not None else 0.0
     offset = 2 + 2 * len(names)
+    for name in names:
+        if name in LEFT_OUT_REASON:
+            partial.left_out[name] = int(row[offset])
+            offset += 1
+    for name in names:
+        if INDICATOR_BY_NAME[name].ratio_of_sums:
+            partial.weights[name] = float(row[offset] or 0)
+            offset += 1
+    if with_cases:
+        for name in names:
+            text = row[offset]
+            partial.references[name] = sorted(text.split(",")) if text else []
+            offset += 1
     parts: dict[str, list[FloatArray]] = defaultdict(list)
     for j, (name, _i) in enumerate(texts):
         parts[name].append(_parse(row[offset + j]))

@@ -40,6 +40,15 @@ def output_options(func: F) -> F:
     )(func)
 
 
+def with_cases_option(func: F) -> F:
+    return click.option(
+        "--with-cases",
+        is_flag=True,
+        help="Drill-down: each figure lists the references of the cases it rests on "
+        "(JSON/CSV: a 'cases' list; HTML: linked references under each table).",
+    )(func)
+
+
 def min_n_option(func: F) -> F:
     return click.option(
         "--min-n",
@@ -68,6 +77,7 @@ def report() -> None:
     Examples:
       procurement report compare --by city --output compare.html
       procurement report compare --by procedure --year 2025 --format json
+      procurement report trends --by city --output trends.html
       procurement report ppp --format md --output ppp.md
       procurement report best-practice --city HEL --output best.html
       procurement report case HEL-2025-001 --format md
@@ -82,14 +92,37 @@ def report() -> None:
     show_default=True,
     help="Group the cases by this field.",
 )
+@click.option(
+    "--over",
+    type=click.Choice(["year"]),
+    help="Each group over the years (the same as `report trends --by ...`).",
+)
+@click.option(
+    "--band",
+    "bands",
+    multiple=True,
+    metavar="NAME=GREEN:AMBER",
+    help="Thresholds of an indicator's bands, e.g. single_bid_rate=10%:20% (repeatable; "
+    "defaults: the Single Market Scoreboard's for single_bid_rate and no_call_share).",
+)
 @case_filter_options
+@with_cases_option
 @min_n_option
 @output_options
 @pass_app
 def compare(
-    app: AppContext, by: str, flt: CaseFilter, min_n: int, fmt: str, output: Path | None
+    app: AppContext,
+    by: str,
+    over: str | None,
+    bands: tuple[str, ...],
+    flt: CaseFilter,
+    with_cases: bool,
+    min_n: int,
+    fmt: str,
+    output: Path | None,
 ) -> None:
-    """Compare competition, speed, money, delivery and innovation across groups of cases.
+    """Compare competition, speed, money, delivery, innovation, red flags and the
+    completeness of the data across groups of cases, with each group's rank and band.
 
     With --by innovation a case with several approaches counts in each approach's group.
 
@@ -97,12 +130,75 @@ def compare(
     Examples:
       procurement report compare --by city --output compare.html
       procurement report compare --by year --sector transport --format csv
+      procurement report compare --by city --over year --output trends.html
+      procurement report compare --by city --with-cases --format json
     """
-    from procurement.reporting import build_compare
+    from procurement.reporting import build_compare, build_trends
+    from procurement.reporting.network import parse_bands
+
+    parsed = parse_bands(bands)
+    with app.read_session() as session:
+        if over == "year":
+            built = build_trends(
+                session=session,
+                flt=flt,
+                by=by,
+                min_n=min_n,
+                draw=fmt in CHART_FORMATS,
+                with_cases=with_cases,
+            )
+        else:
+            built = build_compare(
+                session=session,
+                flt=flt,
+                by=by,
+                min_n=min_n,
+                draw=fmt in CHART_FORMATS,
+                with_cases=with_cases,
+                bands=parsed,
+            )
+    _emit(built, fmt, output)
+
+
+@report.command()
+@click.option(
+    "--by",
+    type=click.Choice([b for b in BY_CHOICES if b != "year"]),
+    default="city",
+    show_default=True,
+    help="Follow each group of this field over the years.",
+)
+@case_filter_options
+@with_cases_option
+@min_n_option
+@output_options
+@pass_app
+def trends(
+    app: AppContext,
+    by: str,
+    flt: CaseFilter,
+    with_cases: bool,
+    min_n: int,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Each indicator per city (or other group) over the years: small multiples and figures.
+
+    \b
+    Examples:
+      procurement report trends --output trends.html
+      procurement report trends --by procedure --format csv
+    """
+    from procurement.reporting import build_trends
 
     with app.read_session() as session:
-        built = build_compare(
-            session=session, flt=flt, by=by, min_n=min_n, draw=fmt in CHART_FORMATS
+        built = build_trends(
+            session=session,
+            flt=flt,
+            by=by,
+            min_n=min_n,
+            draw=fmt in CHART_FORMATS,
+            with_cases=with_cases,
         )
     _emit(built, fmt, output)
 

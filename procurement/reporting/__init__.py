@@ -1,5 +1,6 @@
 """Analysts' reports: one module per report (``compare``, ``ppp``, ``best_practice``,
-``case_page``) with what they share in ``common``; charts (``charts``), rendering (``render``)."""
+``case_page``, ``trends``) with what they share in ``common`` and ``network`` (ranks and
+bands); charts (``charts``), rendering (``render``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from procurement.reporting.case_page import build_case
 from procurement.reporting.compare import build_compare
 from procurement.reporting.ppp import build_ppp
 from procurement.reporting.render import FORMATS, templates_dir, write_report
+from procurement.reporting.trends import build_trends
 
 __all__ = [
     "FORMATS",
@@ -15,6 +17,7 @@ __all__ = [
     "build_case",
     "build_compare",
     "build_ppp",
+    "build_trends",
     "templates_dir",
     "write_report",
 ]

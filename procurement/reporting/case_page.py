@@ -20,18 +20,16 @@ from procurement.reporting.model import CasePage, Coverage, Report, Section
 from procurement.storage.models import Case
 
 Facts = list[tuple[str, str]]
-AmountText = Callable[[Decimal | None], str]
+AmountText = Callable[..., str]
 
 
 def _kpi_attainment(kpi: dict[str, Any]) -> float | None:
+    """As the reports score a KPI (:func:`procurement.analysis.queries.kpi_attainment_subquery`):
+    (achieved − baseline) / (target − baseline); None when it cannot be scored."""
     achieved, target, baseline = kpi["achieved"], kpi["target"], kpi["baseline"]
-    if achieved is None or target is None:
+    if achieved is None or target is None or baseline is None or target == baseline:
         return None
-    if baseline is not None and target != baseline:
-        return round(float((achieved - baseline) / (target - baseline)), 4)
-    if baseline is None and target != 0:
-        return round(float(achieved / target), 4)
-    return None
+    return float((achieved - baseline) / (target - baseline))
 
 
 def _date(value: dt.date | None) -> str:
@@ -40,17 +38,17 @@ def _date(value: dt.date | None) -> str:
 
 def _amount_text(case: Case, currency: str | None, rates: RateBook) -> AmountText:
     """How the page shows an amount of the case: in its currency, and in euro at the rate of
-    the case's date."""
+    the case's date (the final value: of the completion date, when there is one)."""
     on = case.awarded_on or case.tender_published or case.contract_start
     if on is None and case.created_at is not None:
         on = case.created_at.date()
 
-    def amount(value: Decimal | None) -> str:
+    def amount(value: Decimal | None, at: dt.date | None = None) -> str:
         if value is None:
             return "not recorded"
         text = money(value, currency)
         if currency and currency != "EUR":
-            converted = rates.to_eur(value, currency, on)
+            converted = rates.to_eur(value, currency, at or on)
             text += f" (≈ {eur(converted)})" if converted is not None else " (not convertible)"
         return text
 
@@ -107,17 +105,40 @@ def _risks(v: dict[str, Any]) -> Facts:
     return [(label(cl.RiskCategory, k), label(cl.RiskAllocation, a)) for k, a in v["risks"].items()]
 
 
-def _cost_overrun(v: dict[str, Any]) -> float | None:
+def _completed(v: dict[str, Any]) -> bool:
+    return bool(v["status"] == cl.Status.COMPLETED.value)
+
+
+def _overrun_of(v: dict[str, Any]) -> float | None:
     if v["final_value"] is not None and v["awarded_value"]:
         return float((v["final_value"] - v["awarded_value"]) / v["awarded_value"])
     return None
 
 
+def _cost_overrun(v: dict[str, Any]) -> float | None:
+    """The cost overrun of a completed contract (before completion the final value is an
+    interim figure: see :func:`_interim_overrun`)."""
+    return _overrun_of(v) if _completed(v) else None
+
+
+def _interim_overrun(v: dict[str, Any]) -> float | None:
+    return None if _completed(v) else _overrun_of(v)
+
+
 def _schedule_delay(v: dict[str, Any]) -> int | None:
-    if v["completed_on"] and v["contract_end_planned"]:
+    if v["completed_on"] and v["contract_end_planned"] and _completed(v):
         days: int = (v["completed_on"] - v["contract_end_planned"]).days
         return days
     return None
+
+
+def _overrun_text(v: dict[str, Any], overrun: float | None) -> str:
+    if overrun is not None:
+        return percent(overrun)
+    interim = _interim_overrun(v)
+    if interim is not None:
+        return f"{percent(interim)} so far (interim: contract not completed)"
+    return "not known"
 
 
 def _outcome(
@@ -126,8 +147,11 @@ def _outcome(
     return [
         ("Estimated value", amount(v["estimated_value"])),
         ("Awarded value", amount(v["awarded_value"])),
-        ("Final value", amount(v["final_value"])),
-        ("Cost overrun", percent(overrun) if overrun is not None else "not known"),
+        (
+            "Final value" if _completed(v) else "Final value (interim: not completed)",
+            amount(v["final_value"], v["completed_on"]),
+        ),
+        ("Cost overrun", _overrun_text(v, overrun)),
         ("Planned end", _date(v["contract_end_planned"])),
         ("Completed on", _date(v["completed_on"])),
         ("Schedule delay", f"{delay} days" if delay is not None else "not known"),
@@ -174,9 +198,11 @@ def _page_data(
     """The case's data as the JSON of the page carries it, with the derived figures."""
     data = case_to_dict(case, include_contacts=include_contacts)
     data["cost_overrun"] = round(overrun, 4) if overrun is not None else None
+    interim = _interim_overrun(case_values(case))
+    data["cost_overrun_interim"] = round(interim, 4) if interim is not None else None
     data["schedule_delay_days"] = delay
     for k, shown in zip(data["kpis"], kpis, strict=True):
-        k["attainment"] = shown["attainment"]
+        k["attainment"] = None if shown["attainment"] is None else round(shown["attainment"], 4)
     data["fictional"] = case.source_publisher == DEMO_PUBLISHER
     return data
 

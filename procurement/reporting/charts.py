@@ -18,8 +18,11 @@ from procurement.analysis.statistics import INSUFFICIENT, GroupResult
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 GREY = "#999999"
-WIDTH_IN = 7.0
+WIDTH_IN = 5.0
 RASTER_POINTS = 2000
+# Every text in a chart is at least this size (points): drawn 5 inches wide, a chart shown on a
+# 390 px phone (about 366 px of chart) keeps its text at about 10 CSS px.
+TEXT_PT = 10
 
 
 def _figure(height: float) -> Any:
@@ -28,6 +31,7 @@ def _figure(height: float) -> Any:
     matplotlib.use("svg")
     from matplotlib.figure import Figure
 
+    matplotlib.rcParams["font.size"] = TEXT_PT
     return Figure(figsize=(WIDTH_IN, height), layout="constrained")
 
 
@@ -46,14 +50,14 @@ def _svg(fig: Any, name: str) -> str:
     return text.replace("<svg ", f'<svg role="img" aria-label="{slug}" ', 1)
 
 
-def wrap(text: str, width: int = 30) -> str:
+def wrap(text: str, width: int = 22) -> str:
     """Long tick labels on two or more lines."""
     return textwrap.fill(text, width) if len(text) > width else text
 
 
 def _style(ax: Any) -> None:
     ax.spines[["top", "right"]].set_visible(False)
-    ax.tick_params(labelsize=9)
+    ax.tick_params(labelsize=TEXT_PT)
 
 
 def scaled(value: float, indicator: Indicator) -> float:
@@ -76,10 +80,25 @@ def bar_chart(name: str, groups: Sequence[GroupResult], indicator: Indicator) ->
     colours = [OKABE_ITO[0] if s.value is not None else GREY for s in stats]
     ax.barh(range(len(labels)), values, color=colours, height=0.6)
     ax.set_yticks(range(len(labels)), [wrap(t) for t in labels])
-    top = max([abs(v) for v in values] + [1.0])
+    # the 95 % interval of each value, as a whisker
+    highs = [0.0] * len(stats)
+    for i, stat in enumerate(stats):
+        if stat.value is not None and stat.ci_low is not None and stat.ci_high is not None:
+            low, high = scaled(stat.ci_low, indicator), scaled(stat.ci_high, indicator)
+            highs[i] = high
+            ax.errorbar(
+                values[i],
+                i,
+                xerr=[[max(values[i] - low, 0.0)], [max(high - values[i], 0.0)]],
+                fmt="none",
+                ecolor="#000000",
+                capsize=3,
+                linewidth=1.2,
+            )
+    top = max([abs(v) for v in values] + highs + [1.0])
     for i, stat in enumerate(stats):
         text = f"n={stat.n}" if stat.status != INSUFFICIENT else f"insufficient data (n={stat.n})"
-        ax.text(max(values[i], 0) + top * 0.01, i, text, va="center", fontsize=8)
+        ax.text(max(values[i], highs[i], 0) + top * 0.01, i, text, va="center", fontsize=TEXT_PT)
     ax.set_xlim(min(min(values), 0), top * 1.3)
     ax.set_xlabel(axis_label(indicator))
     _style(ax)
@@ -101,7 +120,7 @@ def box_chart(name: str, groups: Sequence[GroupResult], indicator: Indicator) ->
                 i,
                 f"insufficient data (n={stat.n})",
                 va="center",
-                fontsize=8,
+                fontsize=TEXT_PT,
                 transform=ax.get_yaxis_transform(),
             )
             continue
@@ -127,12 +146,35 @@ def box_chart(name: str, groups: Sequence[GroupResult], indicator: Indicator) ->
             widths=0.5,
             patch_artist=True,
             boxprops={"facecolor": OKABE_ITO[4], "edgecolor": "#333333"},
+            whiskerprops={"color": GREY},
+            capprops={"color": GREY},
             medianprops={"color": OKABE_ITO[3], "linewidth": 2},
         )
         for pos in positions:
+            stat = ordered[pos].stats[indicator.name]
+            if stat.median is not None and stat.ci_low is not None and stat.ci_high is not None:
+                median = scaled(stat.median, indicator)
+                ax.errorbar(
+                    median,
+                    pos,
+                    xerr=[
+                        [max(median - scaled(stat.ci_low, indicator), 0.0)],
+                        [max(scaled(stat.ci_high, indicator) - median, 0.0)],
+                    ],
+                    fmt="none",
+                    ecolor="#000000",
+                    capsize=4,
+                    linewidth=2.4,
+                )
+        for pos in positions:
             n = ordered[pos].stats[indicator.name].n
             ax.text(
-                1.0, pos, f" n={n}", fontsize=8, va="center", transform=ax.get_yaxis_transform()
+                1.0,
+                pos,
+                f" n={n}",
+                fontsize=TEXT_PT,
+                va="center",
+                transform=ax.get_yaxis_transform(),
             )
     ax.set_yticks(range(len(ordered)), [wrap(g.label) for g in ordered])
     ax.set_ylim(-0.7, len(ordered) - 0.3)
@@ -152,11 +194,11 @@ def heat_map(
     """A matrix coloured by ``values`` (0-1, None blank), each cell annotated with ``notes``."""
     import numpy as np
 
-    fig = _figure(1.4 + 0.42 * max(len(rows), 1))
+    fig = _figure(2.6 + 0.55 * max(len(rows), 1))
     ax = fig.add_subplot()
     data = np.array([[np.nan if v is None else v for v in row] for row in values], dtype=float)
-    image = ax.imshow(data, cmap="cividis", vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(len(columns)), [wrap(c, 18) for c in columns], rotation=30, ha="right")
+    image = ax.imshow(data * 100, cmap="cividis", vmin=0.0, vmax=100.0, aspect="auto")
+    ax.set_xticks(range(len(columns)), [wrap(c, 14) for c in columns], rotation=30, ha="right")
     ax.set_yticks(range(len(rows)), [wrap(r) for r in rows])
     for i in range(len(rows)):
         for j in range(len(columns)):
@@ -164,9 +206,9 @@ def heat_map(
             colour = "black" if value is not None and value > 0.6 else "white"
             if value is None:
                 colour = "#555555"
-            ax.text(j, i, notes[i][j], ha="center", va="center", fontsize=7, color=colour)
-    fig.colorbar(image, ax=ax, label=colour_label, shrink=0.8)
-    ax.tick_params(labelsize=8)
+            ax.text(j, i, notes[i][j], ha="center", va="center", fontsize=TEXT_PT, color=colour)
+    fig.colorbar(image, ax=ax, label=colour_label, orientation="horizontal", shrink=0.8)
+    ax.tick_params(labelsize=TEXT_PT)
     return _svg(fig, name)
 
 
@@ -199,7 +241,7 @@ def scatter(
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     if categories:
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=TEXT_PT, frameon=False)
     _style(ax)
     return _svg(fig, name)
 
@@ -211,8 +253,49 @@ def count_bars(name: str, labels: Sequence[str], counts: Sequence[int], x_label:
     ax.barh(range(len(labels)), list(counts)[::-1], color=OKABE_ITO[2], height=0.6)
     ax.set_yticks(range(len(labels)), [wrap(t) for t in list(labels)[::-1]])
     for i, count in enumerate(list(counts)[::-1]):
-        ax.text(count, i, f" {count}", va="center", fontsize=8)
+        ax.text(count, i, f" {count}", va="center", fontsize=TEXT_PT)
     ax.set_xlim(0, max([*counts, 1]) * 1.2)
     ax.set_xlabel(x_label)
     _style(ax)
+    return _svg(fig, name)
+
+
+def small_multiples(
+    name: str,
+    series: dict[str, list[tuple[int, float, float | None, float | None]]],
+    indicator: Indicator,
+) -> str:
+    """One small panel per group: (year, value, interval low, interval high) as a line with
+    whiskers; every panel on the same axes."""
+    columns = 2
+    count = max(len(series), 1)
+    rows = (count + columns - 1) // columns
+    fig = _figure(0.6 + 1.5 * rows)
+    axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+    for index, (label, points) in enumerate(sorted(series.items())):
+        ax = axes[index // columns][index % columns]
+        points = sorted(points)
+        years = [p[0] for p in points]
+        values = [scaled(p[1], indicator) for p in points]
+        ax.plot(years, values, color=OKABE_ITO[0], marker="o", markersize=3)
+        for year, value, low, high in points:
+            if low is not None and high is not None:
+                centre = scaled(value, indicator)
+                ax.errorbar(
+                    year,
+                    centre,
+                    yerr=[
+                        [max(centre - scaled(low, indicator), 0.0)],
+                        [max(scaled(high, indicator) - centre, 0.0)],
+                    ],
+                    fmt="none",
+                    ecolor=GREY,
+                    capsize=2,
+                )
+        ax.set_title(wrap(label, 24), fontsize=TEXT_PT)
+        _style(ax)
+        ax.xaxis.get_major_locator().set_params(integer=True, nbins=3)
+    for index in range(len(series), rows * columns):
+        axes[index // columns][index % columns].set_visible(False)
+    fig.supylabel(axis_label(indicator), fontsize=TEXT_PT)
     return _svg(fig, name)

@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from procurement.analysis.catalogue import INDICATOR_BY_NAME, INDICATORS, Indicator
+from procurement.analysis.catalogue import (
+    INDICATOR_BY_NAME,
+    INDICATORS,
+    LEFT_OUT_REASON,
+    Indicator,
+)
 from procurement.analysis.fx import RateBook
 from procurement.analysis.statistics import GroupResult
 from procurement.cases.fields import DEMO_PUBLISHER
@@ -69,6 +74,16 @@ def notes_for(cov: Coverage, groups: Sequence[GroupResult]) -> list[str]:
             "on the case's date; they are left out of the euro totals and counted in each "
             "total's 'not convertible' figure. Add rates with: procurement rates import FILE.csv"
         )
+    for name, reason in LEFT_OUT_REASON.items():
+        left = sum(g.stats[name].left_out or 0 for g in groups if name in g.stats)
+        if left:
+            ind = INDICATOR_BY_NAME[name]
+            notes.append(
+                f"{ind.label}: {left} cases left out: {reason}. It compares delivered "
+                "(completed) contracts only."
+                if name != "kpi_attainment"
+                else f"{ind.label}: {left} {reason}; they are counted, not scored."
+            )
     if cov.min_n:
         notes.append(
             f"A figure computed from fewer than {cov.min_n} cases is shown as 'insufficient "
@@ -82,12 +97,16 @@ def chart_for(kind: str, name: str, groups: list[GroupResult], indicator: str) -
     ind = INDICATOR_BY_NAME[indicator]
     if kind == "bar":
         svg = charts.bar_chart(name, groups, ind)
-        text = f"{ind.label} per group; each bar shows its n."
+        text = (
+            f"{ind.label} per group; each bar shows its n; the black whisker is the 95 % "
+            "interval (Wilson for a share)."
+        )
     else:
         svg = charts.box_chart(name, groups, ind)
         text = (
             f"Distribution of {ind.label.lower()}: box from first to third quartile, "
-            "line at the median, whiskers to min and max."
+            "line at the median, thin whiskers to min and max; the thick black whisker is the "
+            "95 % interval of the median (order statistics; none below 6 cases)."
         )
     return Chart(name=name, title=ind.label, svg=svg, description=text)
 

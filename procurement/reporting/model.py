@@ -37,10 +37,20 @@ class IndicatorTable:
     groups: list[GroupResult]
     overall: GroupResult | None = None
     note: str = ""
+    with_cases: bool = False  # drill-down: list each group's cases under the table
 
     @property
     def indicator_defs(self) -> list[Indicator]:
         return [INDICATOR_BY_NAME[n] for n in self.indicators]
+
+    def cases_of(self, group: GroupResult) -> list[str]:
+        """The references of the cases the group's figures in this table rest on."""
+        found: set[str] = set()
+        for name in self.indicators:
+            stat = group.stats.get(name)
+            if stat is not None and stat.cases:
+                found.update(stat.cases)
+        return sorted(found)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -55,6 +65,12 @@ class IndicatorTable:
         if self.note:
             data["note"] = self.note
         return data
+
+
+def figure(value: Any) -> Any:
+    """A table's figure as JSON and CSV write it: computed shares and ratios rounded once, to
+    4 decimals; everything else as it is."""
+    return round(value, 4) if isinstance(value, float) else value
 
 
 @dataclass
@@ -74,7 +90,7 @@ class Table:
             "title": self.title,
             "kind": "table",
             "columns": [k for k, _ in self.columns],
-            "rows": self.rows,
+            "rows": [{k: figure(v) for k, v in row.items()} for row in self.rows],
         }
         if self.note:
             data["note"] = self.note
@@ -161,6 +177,7 @@ class Report:
                     "label": i.label,
                     "description": i.description,
                     "formula": i.formula,
+                    "denominator": i.denominator,
                     "unit": i.unit,
                     "better": i.better,
                 }

@@ -4,8 +4,10 @@ allocation of risks, value for money claimed and delivered, and the contracts' s
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,15 +16,26 @@ from sqlalchemy.orm import Session, aliased
 from procurement.analysis.catalogue import GROUPINGS
 from procurement.analysis.fx import RateBook
 from procurement.analysis.indicators import compute
-from procurement.analysis.queries import kpi_attainment_subquery, value_expressions
-from procurement.analysis.statistics import CALCULATED, DEFAULT_MIN_N, INSUFFICIENT, GroupResult
+from procurement.analysis.queries import (
+    CaseOutcome,
+    case_date,
+    kpi_attainment_subquery,
+    value_expressions,
+)
+from procurement.analysis.statistics import (
+    CALCULATED,
+    DEFAULT_MIN_N,
+    INSUFFICIENT,
+    GroupResult,
+    wilson,
+)
 from procurement.cases.query import CaseFilter, apply_filter
 from procurement.core import codelists as cl
 from procurement.reporting import charts
 from procurement.reporting.common import chart_for, coverage, glossary, notes_for
 from procurement.reporting.formatting import label
 from procurement.reporting.model import Chart, IndicatorTable, Report, Section, Table
-from procurement.storage.models import Case, Outcome, PppDetails, RiskAllocationRow
+from procurement.storage.models import Case, PppDetails, RiskAllocationRow
 
 DELIVERY_INDICATORS = ["cost_overrun", "schedule_delay", "on_time_share"]
 PPP_INDICATORS = [
@@ -60,6 +73,16 @@ def build_ppp(
             *_vfm(session, ppp_only, dialect, draw),
         ),
         _section("status", "Status distribution", *_status(session, ppp_only, draw)),
+        Section(
+            "ppp_health",
+            "Cancelled, distressed and privately financed",
+            blocks=[_health(session, ppp_only, min_n)],
+        ),
+        Section(
+            "capex",
+            "Capital expenditure by year, sector and city",
+            blocks=_capex(session, ppp_only, rates, draw),
+        ),
     ]
     return Report(
         kind="ppp",
@@ -204,13 +227,19 @@ def _risk_rows(session: Session, flt: CaseFilter, min_n: int) -> list[dict[str, 
             "status": CALCULATED if ok else INSUFFICIENT,
         }
         for side in cl.RiskAllocation.values():
-            row[f"{side}_share"] = round(alloc.get(side, 0) / n, 4) if ok else None
+            row[f"{side}_share"] = alloc.get(side, 0) / n if ok else None
         rows.append(row)
     return rows
 
 
+def risk_position(row: dict[str, Any]) -> float:
+    """Where a risk sits, 0 (always public) to 1 (always private): the private share plus half
+    the shared share, so a risk always shared sits in the middle, like one split evenly."""
+    return float(row["private_share"]) + 0.5 * float(row["shared_share"])
+
+
 def _risk_heat_map(rows: list[dict[str, Any]]) -> Chart:
-    """The private share of each risk category (row) and PPP model (column)."""
+    """Where each risk category (row) sits for each PPP model (column), public to private."""
     categories = sorted({r["risk_category"] for r in rows})
     models = sorted({r["ppp_model"] for r in rows})
     by_cell = {(r["risk_category"], r["ppp_model"]): r for r in rows}
@@ -221,30 +250,30 @@ def _risk_heat_map(rows: list[dict[str, Any]]) -> Chart:
         notes.append([])
         for model in models:
             r = by_cell.get((category, model))
-            if r is None:
+            if r is None or r["status"] != CALCULATED:
                 values[-1].append(None)
                 notes[-1].append("")
-            elif r["status"] != CALCULATED:
-                values[-1].append(None)
-                notes[-1].append(f"({r['n']})")
             else:
-                values[-1].append(r["private_share"])
-                notes[-1].append(f"{round(r['private_share'] * 100)}%\nn={r['n']}")
+                position = risk_position(r)
+                values[-1].append(position)
+                notes[-1].append(str(round(position * 100)))
     svg = charts.heat_map(
         "risk-heat-map",
         [label(cl.RiskCategory, c) for c in categories],
-        models,
+        [label(cl.PppModel, m) for m in models],
         values,
         notes,
-        "private share",
+        "public (0) – shared (50) – private (100)",
     )
     return Chart(
         name="risk-heat-map",
         title="Risk allocation heat map",
         svg=svg,
-        description="Colour and figure: share of the cases of a PPP model (column, by code) "
-        "that allocate the risk to the private partner, with n. Blank cells with (n): too few "
-        "cases. The table below gives the public, private and shared shares.",
+        description="Colour and figure: where the risk sits for the cases of a PPP model "
+        "(column), from public (0) through shared (50) to private (100): the private share "
+        "plus half the shared share, so a risk always shared sits at 50, like one split evenly. "
+        "Blank: too few cases. The table below gives the public, shared and private shares "
+        "and n.",
     )
 
 
@@ -261,11 +290,11 @@ def _vfm(session: Session, flt: CaseFilter, dialect: str, draw: bool) -> tuple[T
             ppp.ppp_model,
             ppp.vfm_percent,
             overrun,
-            Outcome.innovation_achieved,
+            CaseOutcome.innovation_achieved,
         )
         .select_from(Case)
         .join(ppp, ppp.case_id == Case.id)
-        .outerjoin(Outcome, Outcome.case_id == Case.id)
+        .outerjoin(CaseOutcome, CaseOutcome.case_id == Case.id)
         .where(ppp.vfm_percent.is_not(None))
         .order_by(Case.reference)
     )
@@ -278,7 +307,7 @@ def _vfm(session: Session, flt: CaseFilter, dialect: str, draw: bool) -> tuple[T
                 "title": title,
                 "ppp_model": model,
                 "vfm_percent": float(vfm),
-                "cost_overrun": round(float(over), 4) if over is not None else None,
+                "cost_overrun": float(over) if over is not None else None,
                 "innovation_achieved": achieved,
             }
         )
@@ -303,7 +332,7 @@ def _vfm(session: Session, flt: CaseFilter, dialect: str, draw: bool) -> tuple[T
         ],
         rows=rows,
         note="PPP cases with a value-for-money figure (saving against the public sector "
-        "comparator claimed at award).",
+        "comparator claimed at award). Cost overrun: completed contracts only.",
     )
     if not points or not draw:
         return table, None
@@ -357,3 +386,128 @@ def _status(session: Session, flt: CaseFilter, draw: bool) -> tuple[Table, Chart
         "PPP cases",
     )
     return table, Chart(name="ppp-status", title="PPP contracts by status", svg=svg)
+
+
+# ------------------------------------------------------------- World Bank PPI style views
+
+
+def _health(session: Session, flt: CaseFilter, min_n: int) -> Table:
+    """Per PPP model: the share cancelled, distressed (with 95 % intervals) and the mean
+    private finance share, as the World Bank PPI database reports them."""
+    ppp = aliased(PppDetails)
+    stmt: Any = (
+        select(ppp.ppp_model, ppp.ppp_status, ppp.private_finance_share)
+        .select_from(Case)
+        .join(ppp, ppp.case_id == Case.id)
+    )
+    per_model: dict[str, list[tuple[str | None, float | None]]] = defaultdict(list)
+    for model, status, private in session.execute(apply_filter(stmt, flt)):
+        per_model[model].append((status, float(private) if private is not None else None))
+    rows: list[dict[str, Any]] = []
+    for model, items in sorted(per_model.items()):
+        known = [st for st, _ in items if st is not None]
+        n = len(known)
+        ok = n >= min_n
+        row: dict[str, Any] = {
+            "ppp_model": model,
+            "n": n,
+            "status": CALCULATED if ok else INSUFFICIENT,
+        }
+        for side in (cl.PppStatus.CANCELLED.value, cl.PppStatus.DISTRESSED.value):
+            k = sum(1 for st in known if st == side)
+            interval = wilson(k, n) if ok else None
+            row[f"{side}_share"] = k / n if ok else None
+            row[f"{side}_ci95_low"] = interval[0] if interval else None
+            row[f"{side}_ci95_high"] = interval[1] if interval else None
+        private = [p for _, p in items if p is not None]
+        row["private_finance_cases"] = len(private)
+        row["private_finance_mean"] = sum(private) / len(private) if len(private) >= min_n else None
+        rows.append(row)
+    return Table(
+        name="ppp_health",
+        title="Cancelled and distressed PPPs, and private finance, by PPP model",
+        columns=[
+            ("ppp_model", "PPP model"),
+            ("n", "n (PPP status recorded)"),
+            ("cancelled_share", "Cancelled"),
+            ("cancelled_ci95_low", "95 % CI from"),
+            ("cancelled_ci95_high", "to"),
+            ("distressed_share", "Distressed"),
+            ("distressed_ci95_low", "95 % CI from"),
+            ("distressed_ci95_high", "to"),
+            ("private_finance_cases", "n (private finance recorded)"),
+            ("private_finance_mean", "Private finance share (mean %)"),
+        ],
+        rows=rows,
+        note="Shares of the PPPs of each model whose PPP status is recorded; 95 % Wilson "
+        "intervals. Private finance share: the mean of the recorded percentages.",
+        key_columns=["ppp_model"],
+    )
+
+
+def _capex(session: Session, flt: CaseFilter, rates: RateBook, draw: bool) -> list[Any]:
+    """Capital expenditure of the PPPs in euro per year, sector and city: each amount
+    converted at the rate of its financial close, else of the case's date."""
+    ppp = aliased(PppDetails)
+    day = func.coalesce(ppp.financial_close, case_date())
+    stmt: Any = (
+        select(Case.year, Case.sector, Case.city_code, Case.currency, ppp.capex, day)
+        .select_from(Case)
+        .join(ppp, ppp.case_id == Case.id)
+        .where(ppp.capex.is_not(None), Case.currency.is_not(None))
+    )
+    totals: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0])
+    for year, sector, city, currency, capex, on in session.execute(apply_filter(stmt, flt)):
+        when = on if isinstance(on, dt.date) or on is None else dt.date.fromisoformat(str(on)[:10])
+        euro = rates.to_eur(Decimal(capex), currency, when)
+        for dimension, key in (("year", str(year)), ("sector", sector), ("city", city)):
+            acc = totals[(dimension, key)]
+            if euro is None:
+                acc[2] += 1
+            else:
+                acc[0] += euro
+                acc[1] += 1
+    rows = [
+        {
+            "dimension": dimension,
+            "group": key,
+            "n": n,
+            "capex_eur": round(float(total), 2),
+            "not_convertible": missing,
+        }
+        for (dimension, key), (total, n, missing) in sorted(totals.items())
+    ]
+    table = Table(
+        name="capex",
+        title="Capital expenditure of the PPPs (EUR)",
+        columns=[
+            ("dimension", "By"),
+            ("group", "Group"),
+            ("n", "n"),
+            ("capex_eur", "Capital expenditure (EUR)"),
+            ("not_convertible", "Not convertible"),
+        ],
+        rows=rows,
+        note="Capital expenditure converted to euro at the rate of the financial close, else "
+        "of the case's date; amounts without a rate are counted as not convertible.",
+        key_columns=["dimension", "group"],
+    )
+    blocks: list[Any] = []
+    years = [r for r in rows if r["dimension"] == "year"]
+    if years and draw:
+        svg = charts.count_bars(
+            "ppp-capex-year",
+            [r["group"] for r in years],
+            [round(r["capex_eur"] / 1e6) for r in years],
+            "Capital expenditure (EUR million)",
+        )
+        blocks.append(
+            Chart(
+                name="ppp-capex-year",
+                title="Capital expenditure by year",
+                svg=svg,
+                description="PPP capital expenditure per case year, EUR million.",
+            )
+        )
+    blocks.append(table)
+    return blocks

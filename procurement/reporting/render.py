@@ -24,7 +24,7 @@ from procurement.cases.formats import write_csv
 from procurement.core.errors import BadInput, ProcurementError
 from procurement.core.files import atomic_path
 from procurement.reporting import formatting
-from procurement.reporting.model import CasePage, Chart, IndicatorTable, Report, Table
+from procurement.reporting.model import CasePage, Chart, IndicatorTable, Report, Table, figure
 
 FORMATS = ("html", "md", "csv", "json")
 
@@ -149,7 +149,13 @@ CSV_COLUMNS = (
     "q3",
     "min",
     "max",
+    "ci95_low",
+    "ci95_high",
+    "ci95_of",
+    "left_out",
+    "left_out_reason",
     "not_convertible",
+    "cases",
 )
 
 
@@ -159,6 +165,8 @@ def _csv_rows(report: Report) -> Iterator[dict[str, Any]]:
             if isinstance(block, IndicatorTable):
                 for group in rows_of(block):
                     for name, values in group.as_dict(block.indicators)["indicators"].items():
+                        if isinstance(values.get("cases"), list):
+                            values = {**values, "cases": ";".join(values["cases"])}
                         yield {
                             "table": block.name,
                             "group": group.key,
@@ -178,7 +186,7 @@ def _csv_rows(report: Report) -> Iterator[dict[str, Any]]:
                             "table": block.name,
                             "group": row_key,
                             "indicator": key,
-                            "value": row.get(key),
+                            "value": figure(row.get(key)),
                             "n": row.get("n"),
                             "status": row.get("status"),
                         }
