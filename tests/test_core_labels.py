@@ -105,3 +105,12 @@ def test_an_unknown_language_is_refused_in_one_line(run: Run) -> None:
         "Error: Invalid value for --lang: unknown language 'xx'; give one of "
         "en, da, de, et, fi, lt, lv, pl, sv (--lang or PROCUREMENT_LANG)"
     )
+
+
+def test_case_pages_name_codes_in_the_chosen_language(run: Run) -> None:
+    reference = add(run, case_data(category="goods", procedure="competitive-dialogue"))
+    finnish = assert_ok(run("--lang", "fi", "report", "case", reference, "--format", "md")).output
+    assert "Tavarahankinnat" in finnish and "Kilpailullinen neuvottelumenettely" in finnish
+    english = assert_ok(run("report", "case", reference, "--format", "md")).output
+    assert "Goods" in english and "Competitive dialogue" in english
+    assert "Tavarahankinnat" not in english

@@ -145,13 +145,12 @@ def cli(ctx: click.Context, database: str | None, user: str | None, lang: str | 
       procurement case list --city HEL
       procurement report compare --by city --output compare.html
     """
-    if lang:
-        from procurement.core import labels
+    from procurement.core import labels
 
-        try:
-            labels.use(lang)
-        except ProcurementError as exc:
-            raise click.BadParameter(str(exc), param_hint="--lang") from None
+    try:
+        labels.use(lang)  # None: PROCUREMENT_LANG, else English
+    except ProcurementError as exc:
+        raise click.BadParameter(str(exc), param_hint="--lang") from None
     app = AppContext(database=database, user=user)
     ctx.obj = app
     ctx.call_on_close(app.close)

@@ -9,17 +9,21 @@ from typing import Any
 from procurement.analysis.catalogue import Indicator
 from procurement.analysis.statistics import INSUFFICIENT, Stat
 from procurement.core import codelists as cl
+from procurement.core import labels
 
 INSUFFICIENT_TEXT = "insufficient data"
 
 
 def label(codelist: type[cl.Codelist], value: str | None, missing: str = "") -> str:
+    """A code's label, in the language of ``--lang`` where the eForms code lists have one."""
     if value is None:
         return missing
     try:
-        return codelist(value).label
+        english = codelist(value).label
     except ValueError:
         return value
+    field = cl.LOCALISED.get(codelist.__name__)
+    return labels.label(field, value, english) if field else english
 
 
 def _round(value: float | Decimal, places: int) -> Decimal:
