@@ -111,3 +111,25 @@ def test_a_long_import_keeps_the_planner_statistics_current(session: Session) ->
             session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'cases'"))
         )
     assert estimated == [500, 1000, 1000]  # refreshed each time the import has doubled
+
+
+def test_a_new_cases_audit_event_is_the_diff_from_nothing() -> None:
+    """values.created (the bulk writer's shortcut) records exactly diff({}, normalised(v))
+    for every demo case, with and without PPP details and outcome."""
+    from procurement.cases.validate import validate
+    from procurement.cases.values import created, normalised
+    from procurement.demo.generator import generate_demo_cases
+
+    checked = 0
+    for demo in generate_demo_cases():
+        for parts in (
+            demo.data,
+            {**demo.data, **(demo.ppp or {})},
+            {**demo.data, **(demo.ppp or {}), **(demo.outcome or {})},
+            {**demo.data, "satisfaction": 4},  # an outcome without the best-practice flag
+        ):
+            clean = validate(parts)
+            assert created(clean) == diff({}, normalised(clean))
+            assert list(created(clean)) == list(diff({}, normalised(clean)))  # field order
+            checked += 1
+    assert checked > 300

@@ -361,9 +361,11 @@ def parse_cpv(value: Any) -> str:
 
 def parse_currency(value: Any) -> str:
     text = str(value).strip().upper()
-    if text not in cl.CURRENCIES:
+    # any ISO 4217 currency in use is stored; only conversion to euro needs a rate
+    if text not in cl.CURRENCIES and text not in cl.ISO_4217_CURRENT:
         raise Invalid(
-            f"'{value}' is not a supported currency; use one of {', '.join(cl.CURRENCIES)}"
+            f"'{value}' is not an ISO 4217 currency code; use one such as "
+            f"{', '.join(cl.CURRENCIES)}"
         )
     return text
 
@@ -560,6 +562,11 @@ DATE_FIELDS: dict[str, bool] = {
     if f.kind == "date"
 }
 PARSERS: dict[str, Callable[[Any], Any]] = {f.name: _parser(f) for f in FIELDS}
+# Each field's parsing, looked up once per value: the field, its parser, and for a date
+# whether it cannot lie in the future (None for other fields).
+_STEPS: dict[str, tuple[Field, Callable[[Any], Any], bool | None]] = {
+    f.name: (f, PARSERS[f.name], DATE_FIELDS.get(f.name)) for f in FIELDS
+}
 EMPTY: dict[str, Any] = {
     f.name: ([] if f.kind in ("codes", "kpis", "documents") else {} if f.kind == "risks" else None)
     for f in FIELDS
@@ -607,8 +614,8 @@ def _parse_fields(
     for key, value in raw.items():
         if key in ignore:
             continue
-        field = FIELD_BY_NAME.get(key)
-        if field is None:
+        step = _STEPS.get(key)
+        if step is None:
             errors.append(
                 FieldError(str(key)[:60], "unknown field; see `procurement case add --help`", row)
             )
@@ -616,12 +623,13 @@ def _parse_fields(
         if (not value or value.isspace()) if value.__class__ is str else is_empty(value):
             clean[key] = EMPTY[key]
             continue
+        field, parse, past = step
         try:
-            if key in DATE_FIELDS:
+            if past is not None:
                 now = now or today()
-                clean[key] = parse_case_date(value, past=DATE_FIELDS[key], now=now)
+                clean[key] = parse_case_date(value, past=past, now=now)
             else:
-                clean[key] = PARSERS[key](value)
+                clean[key] = parse(value)
         except Invalid as exc:
             errors.append(FieldError(key, str(exc), row))
         except (TypeError, ValueError, ArithmeticError):

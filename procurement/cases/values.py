@@ -53,6 +53,7 @@ KPI_KEYS = ("name", "unit", "baseline", "target", "achieved")
 OUTCOME_COLUMNS = tuple(f.name for f in OUTCOME_FIELDS if f.name != "kpis")
 PPP_COLUMNS = tuple(n for n in (f.name for f in FIELDS) if n in PPP_NAMES and n != "risks")
 _FIELD_NAMES = tuple(f.name for f in FIELDS)
+_ORDER = {name: i for i, name in enumerate(_FIELD_NAMES)}
 _EMPTY_CONTAINERS = frozenset({list, dict})
 # the dates that place a case in a year, most telling first
 _YEAR_DATES = ("awarded_on", "tender_published", "contract_start")
@@ -134,22 +135,36 @@ def created(values: Mapping[str, Any]) -> dict[str, Any]:
     makes one per case): the same changes, without building the stored form first."""
     outcome = has_outcome(values)
     ppp = values.get("ppp_model") is not None
+    # only the fields given (most of a new case's are not), in vocabulary order; a case with
+    # an outcome records its best-practice flag even when it is not given
+    names = [n for n in values if n in _ORDER]
+    if outcome and "best_practice" not in values:
+        names.append("best_practice")
+    names.sort(key=_ORDER.__getitem__)
     changes: dict[str, Any] = {}
-    for name in _FIELD_NAMES:
-        value = values.get(name)
-        if (value is None or value == "") and name != "best_practice":
-            continue  # nothing to record (most fields of most new cases)
-        if (not ppp and name in PPP_NAMES) or (not outcome and name in _OUTCOME_ONLY):
-            continue
+    get = values.get
+    for name in names:
+        value = get(name)
         if name == "best_practice":
+            if not outcome:
+                continue
             value = bool(value)
+        elif (
+            value is None
+            or value == ""
+            or (not ppp and name in PPP_NAMES)
+            or (not outcome and name in _OUTCOME_ONLY)
+        ):
+            continue  # nothing to record, or a part the case does not have
         elif name == "documents" and value:
             value = [{"url": d["url"], "title": d.get("title")} for d in value]
         elif name == "kpis" and value:
             value = [{k: kpi.get(k) for k in KPI_KEYS} for kpi in value]
-        value = _audit_value(value)
-        if value is not None:
-            changes[name] = {"old": None, "new": value}
+        if value.__class__ not in PLAIN_TYPES:  # plain values (text, numbers) are as they are
+            value = _audit_value(value)
+            if value is None:
+                continue
+        changes[name] = {"old": None, "new": value}
     return changes
 
 
