@@ -206,6 +206,10 @@ def test_demo_data_exports_valid_and_round_trips(tmp_path: Path, sqlite_template
     assert len(package["releases"]) == len(refs)
     assert_valid_package(package)
     assert any("ppp" in r["baltmet"] for r in package["releases"])
+    # the baltmet extension is declared (--validate checked the releases against it)
+    assert package["extensions"] == [
+        "https://registry.example.invalid/ocds/extensions/baltmet/v1.0/extension.json"
+    ]
 
     other = empty_registry(tmp_path, sqlite_template)
     result = assert_ok(run_on(other, "import", str(first)))

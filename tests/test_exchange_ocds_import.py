@@ -143,7 +143,10 @@ def test_record_package_with_local_words(session: Session, run: Callable[..., Re
     result = assert_ok(run("import", str(DATA / "record-package.json"), "--city", "VNO"))
     out = lines(result)
     assert out[0] == "record-package.json: 1 created, 0 updated, 0 unchanged, 0 skipped"
-    where = "warning: record-package.json, release ocds-03ad3f-2025-1187-compiled"
+    where = (
+        "warning: record-package.json, records[0], compiledRelease, ocid ocds-03ad3f-2025-1187, "
+        "release ocds-03ad3f-2025-1187-compiled"
+    )
     assert (
         f"{where}, tender.status: 'adjudicada' is not in the OCDS tenderStatus codelist; "
         "status derived from the rest of the release (the original is kept)"
@@ -175,18 +178,23 @@ def test_messy_json_lines(session: Session, run: Callable[..., Result]) -> None:
     result = assert_ok(run("import", str(DATA / "messy-releases.jsonl"), "--city", "TLL"))
     out = lines(result)
     assert out[0] == "messy-releases.jsonl: 4 created, 0 updated, 0 unchanged, 2 skipped"
-    w = "warning: messy-releases.jsonl, release"
+    # every warning names the file, the line, the ocid, the release and the field
+    w = "warning: messy-releases.jsonl, line"
     for expected in (
-        f"{w} TLL-0001-01, tag: a string ('tender') instead of a list; read as a list",
-        f"{w} TLL-0002-01, ocid: 'TLL-0002' has no OCDS prefix (ocds-xxxxxx-); kept as it is",
-        f"{w} TLL-0002-01, tender.procurementMethod: 'selective' without a recognised "
-        "procurementMethodDetails; procedure 'other' (the original is kept)",
-        f"{w} TLL-0001-02, tender.value.currency: EUR differs from the case currency SEK; "
-        "the amount is kept in the OCDS data only",
-        f"{w} TLL-0003-01, date: missing or not a date; merged before the dated releases of "
-        "its ocid",
-        f"{w} TLL-0003-01, tender: missing (a release without a tender section)",
-        f"{w} TLL-0004-01, buyer: no buyer or procuring entity named; recorded as 'Unknown buyer'",
+        f"{w} 1, ocid ocds-x1y2z3-TLL-0001, release TLL-0001-01, tag: a string ('tender') "
+        "instead of a list; read as a list",
+        f"{w} 2, ocid TLL-0002, release TLL-0002-01, ocid: 'TLL-0002' has no OCDS prefix "
+        "(ocds-xxxxxx-); kept as it is",
+        f"{w} 2, ocid TLL-0002, release TLL-0002-01, tender.procurementMethod: 'selective' "
+        "without a recognised procurementMethodDetails; procedure 'other' (the original is kept)",
+        f"{w} 3, ocid ocds-x1y2z3-TLL-0001, release TLL-0001-02, tender.value.currency: EUR "
+        "differs from the case currency SEK; the amount is kept in the OCDS data only",
+        f"{w} 4, ocid ocds-x1y2z3-TLL-0003, release TLL-0003-01, date: missing; merged before "
+        "the dated releases of its ocid",
+        f"{w} 4, ocid ocds-x1y2z3-TLL-0003, release TLL-0003-01, tender: missing (a release "
+        "without a tender section)",
+        f"{w} 5, ocid ocds-x1y2z3-TLL-0004, release TLL-0004-01, buyer: no buyer or procuring "
+        "entity named; recorded as 'Unknown buyer'",
         "skipped messy-releases.jsonl, line 6: not valid JSON (Expecting value: line 1 column 1 "
         "(char 0))",
         "skipped messy-releases.jsonl, line 7, release TLL-0005-01: no ocid",
@@ -228,8 +236,8 @@ def test_ocds_1_0_ppp_profile_and_latin1(session: Session, run: Callable[..., Re
 
     result = assert_ok(run("import", str(DATA / "ppp-profile-release.json"), "--city", "HEL"))
     assert (
-        "warning: ppp-profile-release.json, release hospital-contract-2, ppp_model: PPP data "
-        "without a PPP model; recorded as 'other'"
+        "warning: ppp-profile-release.json, ocid ocds-pppex1-2024-hospital, release "
+        "hospital-contract-2, ppp_model: PPP data without a PPP model; recorded as 'other'"
     ) in lines(result)
     hospital = cases_by_ocid(session)["ocds-pppex1-2024-hospital"]
     assert hospital.ppp is not None
@@ -389,7 +397,7 @@ def test_merge_rules() -> None:
     assert compiled["parties"] == [
         {"id": "p1", "name": "X", "additionalIdentifiers": [{"id": "b"}], "roles": ["buyer"]}
     ]
-    assert compiled["tag"] == ["tenderUpdate"]
+    assert compiled["tag"] == ["compiled"]
 
 
 def test_detection() -> None:

@@ -18,6 +18,9 @@ SAMPLES: list[Any] = [
     Decimal("2.5"), [], ["a"], [1], [None], ["a", "b"], {}, {"a": "b"}, {"id": 5},
     {"scheme": "XI-BENCH", "id": "B01"}, {"countryName": "SE"}, {"countryName": 7},
     {"scale": "sme"}, [{"id": "1"}], {"amount": 5, "currency": "EUR"},
+    "2025-01-31T10:00:00Z", "2025-01-31T10:00:00+02:00", "2025-01-31T10:00:00", "2025-01-31",
+    "2025-13-01T00:00:00Z", "yesterday", "https://portal.example/n/1", "see the portal",
+    "mailto:a@b.example", "https://x.example/%zz",
 ]  # fmt: skip
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),

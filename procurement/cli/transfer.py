@@ -17,6 +17,7 @@ import click
 
 from procurement.cli.context import AppContext, pass_app
 from procurement.cli.filters import case_filter_options
+from procurement.cli.notices import notice_imports
 from procurement.cli.output import dumps, include_contacts_option
 from procurement.core.errors import BadInput
 from procurement.core.files import atomic_path, check_target
@@ -35,6 +36,8 @@ PROGRESS_THRESHOLD = 500  # rows; smaller files are done before a bar would help
 
 def detect_format(path: Path) -> str:
     """csv / xlsx / json / ocds from the file name, and for JSON from its first bytes."""
+    if path.is_dir():
+        return "ocds"  # a folder of OCDS files, imported together
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv"):
         return "csv"
@@ -88,7 +91,7 @@ class ProgressBar:
 
 @click.command("import")
 @click.argument(
-    "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+    "file", type=click.Path(exists=True, dir_okay=True, allow_dash=True, path_type=Path)
 )
 @click.option(
     "--format",
@@ -111,6 +114,13 @@ class ProgressBar:
     "--strict",
     is_flag=True,
     help="OCDS: refuse the whole file if any release is bad (default: skip it).",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="OCDS: write a data-quality summary of the releases read (additional fields, "
+    "codelist values, empty, deprecated fields, formats) to FILE: .json or .html.",
 )
 @click.option(
     "--allow-duplicates",
@@ -139,6 +149,7 @@ class ProgressBar:
     "skipped (with reasons) and each row's action.",
 )
 @pass_app
+@notice_imports  # eForms notices (.xml, .zip, .tar, a folder of them)
 def import_(
     app: AppContext,
     file: Path,
@@ -151,8 +162,9 @@ def import_(
     write_back: Path | None,
     verbose: bool,
     as_json: bool,
+    report: Path | None = None,
 ) -> None:
-    """Load cases from a CSV, XLSX, JSON or OCDS file.
+    """Load cases from a CSV, XLSX, JSON or OCDS file (or a folder of OCDS files).
 
     Every row is checked first. Spreadsheets and JSON are all or nothing: if any row is
     wrong, every problem is listed (row, column, what is wrong) and nothing is added.
@@ -166,6 +178,7 @@ def import_(
       procurement import cases.xlsx --dry-run
       procurement import cases.xlsx --write-back cases-with-references.xlsx
       procurement import portal-releases.jsonl --city RIX
+      procurement import downloads/ --city RIX    # every OCDS file of the folder
       curl -s https://portal.example/releases.json | procurement import - --city RIX
     """
     if str(file) == "-":
@@ -174,10 +187,10 @@ def import_(
         with tempfile.TemporaryDirectory(prefix="procurement-stdin-") as folder:
             copy = _standard_input_copy(Path(folder), fmt)
             _import_file(app, copy, fmt, city, city_map, strict, dry_run, allow_duplicates,
-                         write_back, verbose, as_json)  # fmt: skip
+                         write_back, verbose, as_json, report)  # fmt: skip
         return
     _import_file(app, file, fmt, city, city_map, strict, dry_run, allow_duplicates,
-                 write_back, verbose, as_json)  # fmt: skip
+                 write_back, verbose, as_json, report)  # fmt: skip
 
 
 def _standard_input_copy(folder: Path, fmt: str) -> Path:
@@ -212,10 +225,18 @@ def _import_file(
     write_back: Path | None,
     verbose: bool,
     as_json: bool,
+    report: Path | None = None,
 ) -> None:
     kind = detect_format(file) if fmt == "auto" else fmt
     _check_import_options(file, kind, dry_run, allow_duplicates, write_back)
-    work = _import_work(app, file, kind, city, city_map, strict, dry_run, allow_duplicates)
+    if report is not None:
+        if kind != "ocds":
+            raise BadInput(f"--report is for OCDS files, not {kind}")
+        if report.exists():
+            raise BadInput(f"--report {report} exists; choose a new file name")
+    work = _import_work(
+        app, file, kind, city, city_map, strict, dry_run, allow_duplicates, report=report
+    )
     summary = _run_import(app, work, dry_run)
     if as_json:
         click.echo(dumps(summary.as_dict()))
@@ -230,6 +251,8 @@ def _check_import_options(
     file: Path, kind: str, dry_run: bool, allow_duplicates: bool, write_back: Path | None
 ) -> None:
     """Refuse option combinations that cannot work, before anything is imported."""
+    if file.is_dir() and kind != "ocds":
+        raise BadInput(f"{file} is a folder: only OCDS files are imported a folder at a time")
     if write_back is not None:
         if dry_run:
             raise BadInput("--write-back needs a real import: leave out --dry-run")
@@ -260,6 +283,8 @@ def _import_work(
     strict: bool,
     dry_run: bool,
     allow_duplicates: bool,
+    *,
+    report: Path | None = None,
 ) -> Callable[[Session], ImportSummary]:
     """The import of ``file`` in one session: OCDS releases, or a sheet or the JSON form."""
     if kind == "ocds":
@@ -274,6 +299,7 @@ def _import_work(
                 city_map=city_map,
                 strict=strict,
                 dry_run=dry_run,
+                report=report,
             )
     else:
         from procurement.exchange.tabular import import_cases
@@ -350,6 +376,17 @@ def _write_back_references(
     is_flag=True,
     help="OCDS: every change as its own release instead of one compiled release.",
 )
+@click.option(
+    "--records",
+    is_flag=True,
+    help="OCDS: a record package: per case its releases (as --releases), the compiled and "
+    "the versioned release.",
+)
+@click.option(
+    "--json-lines",
+    is_flag=True,
+    help="OCDS: one release (or record) per line, without the package: for big exports.",
+)
 @click.option("--validate", is_flag=True, help="OCDS: check the package against the schema.")
 @pass_app
 def export(
@@ -362,6 +399,8 @@ def export(
     best_practice: bool,
     releases: bool,
     validate: bool,
+    records: bool = False,
+    json_lines: bool = False,
 ) -> None:
     """Write cases as an OCDS release package, CSV, XLSX or JSON.
 
@@ -396,6 +435,8 @@ def export(
                     releases=releases,
                     validate=validate,
                     echo=lambda chunk: click.echo(chunk, nl=False),
+                    records=records,
+                    json_lines=json_lines,
                 )
 
             count = _write(output, write_ocds)

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -73,6 +73,8 @@ class Mapped:
     ext_city: str | None
     origin: dict[str, Any] | None
     buyer_keys: list[str]
+    # registry fields filled in because the publisher gave no usable value: field -> value
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 class ReleaseReader:
@@ -87,6 +89,7 @@ class ReleaseReader:
         self.tags = tags
         self.parties = {str(p.get("id")): p for p in seq(release.get("parties")) if "id" in p}
         self.values: dict[str, Any] = {}
+        self.defaults: dict[str, Any] = {}  # values made up here, not the publisher's
         self.ids: dict[str, str] = {}
         self.currency: str | None = None
 
@@ -168,6 +171,10 @@ class ReleaseReader:
         for key, section in (("tender", tender), ("award", award), ("contract", contract)):
             if "id" in section:
                 self.ids[key] = str(section["id"])
+        if "award" not in self.ids and text(contract.get("awardID")):
+            # a contract without its award in the data: the award the registry writes for
+            # it is the one the contract names, never a made-up one it does not reference
+            self.ids["award"] = str(contract["awardID"])
 
         self._buyer(tender)
         self._title(r, tender, award, contract)
@@ -176,6 +183,8 @@ class ReleaseReader:
             v["description"] = description
         self._cpv_and_category(tender)
         v["procedure"] = self._procedure(tender)
+        if self._procedure_guessed:
+            self.defaults["procedure"] = v["procedure"]
         v["status"] = self._status(tender, awards, contracts)
         self._amounts(tender, award, active_awards or ([award] if award else []), contract)
         self._dates(tender, award, contract)
@@ -192,6 +201,7 @@ class ReleaseReader:
             ext_city=text(ext.get("city")),
             origin=obj(ext.get("origin")) or None,
             buyer_keys=self._buyer_keys(),
+            defaults=dict(self.defaults),
         )
 
     def _amounts(
@@ -226,17 +236,33 @@ class ReleaseReader:
             awarded = self._amount(contract.get("value"), "contracts.value")
         if awarded is not None:
             v["awarded_value"] = awarded
-        self._final_value(transactions)
+        # only a completed (terminated) contract's payments add up to its final value; an
+        # active contract's are interim payments (kept in the OCDS data)
+        if text(contract.get("status")) == "terminated":
+            self._final_value(transactions)
 
     def _dates(
         self, tender: Mapping[str, Any], award: Mapping[str, Any], contract: Mapping[str, Any]
     ) -> None:
         """Tender publication, award, contract period and completion dates."""
         v = self.values
-        v["tender_published"] = self._date(
-            obj(tender.get("tenderPeriod")).get("startDate") or tender.get("datePublished"),
-            "tender.tenderPeriod.startDate",
+        # the publication date: tender.datePublished, else the tender notice's publication
+        # date, else the start of the tender period (often later than the publication)
+        notice = next(
+            (
+                d.get("datePublished")
+                for d in seq(tender.get("documents"))
+                if d.get("documentType") == "tenderNotice" and d.get("datePublished")
+            ),
+            None,
         )
+        published, where = tender.get("datePublished"), "tender.datePublished"
+        if not text(published) and notice:
+            published, where = notice, "tender.documents.datePublished"
+        if not text(published):
+            published = obj(tender.get("tenderPeriod")).get("startDate")
+            where = "tender.tenderPeriod.startDate"
+        v["tender_published"] = self._date(published, where)
         v["awarded_on"] = self._date(award.get("date"), "awards.date")
         period = (
             obj(contract.get("period"))
@@ -280,7 +306,7 @@ class ReleaseReader:
                     self.values["contact_email"] = text(contact.get("email"))
                 return
         self._buyer_ref = {}
-        self.values["buyer"] = "Unknown buyer"
+        self.values["buyer"] = self.defaults["buyer"] = "Unknown buyer"
         self.warn("buyer", "no buyer or procuring entity named; recorded as 'Unknown buyer'")
 
     def _buyer_keys(self) -> list[str]:
@@ -314,6 +340,7 @@ class ReleaseReader:
         if title is None:
             description = text(tender.get("description"))
             title = description[:120] if description else f"Contracting process {r.get('ocid')}"
+            self.defaults["title"] = title[:497] + "..." if len(title) > 500 else title
             self.warn("tender.title", f"missing; the case is titled '{title}'")
         if len(title) > 500:
             self.warn("tender.title", "longer than 500 characters; shortened in the registry")
@@ -352,23 +379,33 @@ class ReleaseReader:
                 f"'{category}' is not in the OCDS procurementCategory codelist; category "
                 f"'{guess}' ({why})",
             )
-        self.values["category"] = guess
+        self.values["category"] = self.defaults["category"] = guess
+
+    _procedure_guessed = False
 
     def _procedure(self, tender: Mapping[str, Any]) -> str:
+        """The procedure from the publisher's words; 'other' for none recognised (marked
+        as a default)."""
+        self._procedure_guessed = True
         details = text(tender.get("procurementMethodDetails"))
         method = text(tender.get("procurementMethod"))
         if details:
             try:
-                return cl.Procedure.parse(details).value
+                parsed = cl.Procedure.parse(details).value
+                self._procedure_guessed = False
+                return parsed
             except ValueError:
                 pass
             found = PROCEDURE_WORDS.get(_norm(details))
             if found:
+                self._procedure_guessed = False
                 return found
         field_name = "tender.procurementMethod"
         if method == "open":
+            self._procedure_guessed = False
             return "open"
         if method in ("limited", "direct"):
+            self._procedure_guessed = False
             return "negotiated-without-publication"
         if method == "selective":
             self.warn(
@@ -405,7 +442,7 @@ class ReleaseReader:
             tstatus = None
         cstatuses = {text(c.get("status")) for c in contracts}
         astatuses = {text(a.get("status")) for a in awards}
-        if tstatus in ("cancelled", "unsuccessful", "withdrawn"):
+        if tstatus in ("cancelled", "withdrawn"):
             return "cancelled"
         if "terminated" in cstatuses:
             return "completed"
@@ -417,6 +454,14 @@ class ReleaseReader:
             return "awarded"
         if awards and astatuses <= {"cancelled", "unsuccessful"}:
             return "cancelled"
+        if tstatus == "unsuccessful":  # ended without an award: not a cancellation
+            self.warn(
+                "tender.status",
+                "'unsuccessful' (no award) has no registry status of its own; recorded as "
+                "'tender' (the original is kept)",
+            )
+            self.defaults["status"] = "tender"
+            return "tender"
         if tstatus == "active":
             return "tender"
         if tstatus in ("planning", "planned"):
@@ -444,6 +489,7 @@ class ReleaseReader:
                 return status
         guess = "awarded" if awards or contracts else "tender" if tender else "planned"
         self.warn("status", f"no tender, award or contract status; status '{guess}'")
+        self.defaults["status"] = guess
         return guess
 
     def _awarded_value(self, awards: list[dict[str, Any]]) -> Decimal | None:

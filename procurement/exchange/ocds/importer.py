@@ -31,14 +31,15 @@ from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY, MONEY_FIELDS, validate
 from procurement.cases.values import case_values, changed, normalised
 from procurement.core.errors import BadInput, FieldError, ProcurementError, ValidationError
-from procurement.exchange.ocds import EXTENSION
-from procurement.exchange.ocds.compile import Compiled, compile_ocid, release_time
+from procurement.exchange.ocds import EXTENSION, store
+from procurement.exchange.ocds.compile import Compiled, Received, compile_ocid, release_time
 from procurement.exchange.ocds.detect import sniff_encoding
 from procurement.exchange.ocds.exporter import origin_of, stamp
 from procurement.exchange.ocds.from_ocds import Mapped, ReleaseReader, obj
 from procurement.exchange.ocds.merge import (
     MISSING,
     apply_overrides,
+    exact_copy,
     exact_decimals,
     is_id_list,
     leftover_and_overrides,
@@ -47,6 +48,7 @@ from procurement.exchange.ocds.merge import (
     same_json,
     storable,
 )
+from procurement.exchange.ocds.quality import Quality
 from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import PackageMeta, Spill
 from procurement.exchange.ocds.to_ocds import ReleaseView, build_release
@@ -74,6 +76,7 @@ class ImportRun:
     bad: list[str] = field(default_factory=list)
     warned: set[tuple[str, str, str]] = field(default_factory=set)
     ocid: str = ""  # the contracting process being imported
+    where: str = ""  # the file and position of its newest release
     writer: BulkWriter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -85,8 +88,21 @@ class ImportRun:
         return self.path.name
 
     def warn(self, release_id: str, field_name: str, message: str) -> None:
-        self.warned.add((self.ocid, release_id, field_name))
-        self.summary.warnings.append(f"{self.name}, release {release_id}, {field_name}: {message}")
+        """A warning about the contracting process being mapped (its newest release)."""
+        self.warn_at(self.where or self.name, self.ocid, release_id, field_name, message)
+
+    def warn_at(
+        self, where: str, ocid: str, release_id: str, field_name: str, message: str
+    ) -> None:
+        """A warning naming the file and position (line of JSON Lines, index in a package),
+        the ocid, the release id and the field path."""
+        self.warned.add((ocid, release_id, field_name))
+        self.summary.warnings.append(
+            f"{where}, ocid {ocid}, release {release_id}, {field_name}: {message}"
+        )
+
+    def warn_release(self, received: Received, field_name: str, message: str) -> None:
+        self.warn_at(_where(received), self.ocid, received.release_id, field_name, message)
 
     def skip(self, where: str, reason: str, *, bad: bool = True) -> None:
         self.summary.skipped.append((where, reason))
@@ -94,9 +110,17 @@ class ImportRun:
             self.bad.append(f"{where}: {reason}")
 
 
-def _validated(run: ImportRun, release_id: str, values: dict[str, Any]) -> dict[str, Any]:
+def _validated(
+    run: ImportRun,
+    release_id: str,
+    values: dict[str, Any],
+    defaults: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Clean values; optional values the validation layer refuses are left empty (warned),
-    required ones take their documented default. Raises ValidationError if that fails."""
+    required ones take their documented default (recorded in ``defaults``). Raises
+    ValidationError if that fails."""
+    if defaults is None:
+        defaults = {}
     for _ in range(MAX_PASSES):
         try:
             return validate(values, cities=run.cities, require=REQUIRED_FIELDS)
@@ -107,7 +131,7 @@ def _validated(run: ImportRun, release_id: str, values: dict[str, Any]) -> dict[
             name = error.field
             if name in DEFAULTS and values.get(name) != DEFAULTS[name]:
                 run.warn(release_id, name, f"{error.message}; '{DEFAULTS[name]}' used")
-                values[name] = DEFAULTS[name]
+                values[name] = defaults[name] = DEFAULTS[name]
             elif name in REQUIRED_FIELDS:
                 fatal.append(error)
             elif name in values and values[name] is not None:
@@ -178,8 +202,10 @@ def _extra(
     ids: Mapping[str, str],
     origin: Mapping[str, Any],
     date: str | None,
+    defaults: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """What the registry keeps of the publisher's release beside the case's fields."""
+    """What the registry keeps of the publisher's release beside the case's fields, and the
+    values made up on import (``defaults``: left out of exports while the case keeps them)."""
     release_id = view.release_id
     generated = build_release(view, include_contacts=True)
     original = {k: v for k, v in compiled.items() if k != EXTENSION}
@@ -189,8 +215,7 @@ def _extra(
     put_in: list[list[Any]] = []
     _put_in(leftover, generated, [], put_in)
     put_in += [list(p) for p, _ in overrides if p]
-    rebuilt = overlay(storable(generated), storable(leftover))  # storable builds new containers
-    rebuilt = exact_decimals(rebuilt)
+    rebuilt = overlay(exact_copy(generated), exact_copy(leftover))  # new containers
     apply_overrides(rebuilt, overrides)
     earlier = obj(compiled.get(EXTENSION)).get("rejected")
     rejected: list[dict[str, Any]] = list(earlier) if isinstance(earlier, list) else []
@@ -231,6 +256,7 @@ def _extra(
             "releaseId": release_id,
             "releaseDate": date,
             "rejected": rejected,
+            "defaults": {k: v for k, v in defaults.items() if k in view.values},
         }
     )
     return result
@@ -292,15 +318,30 @@ class PendingCase:
     extra: dict[str, Any] | None = None
     extra_for: str | None = None  # the reference ``extra`` was computed with
     late: list[str] = field(default_factory=list)
+    fresh: list[Received] = field(default_factory=list)  # releases to store with it
+    at: str = ""  # the file and position of its newest release (named in warnings)
+    defaults: dict[str, Any] = field(default_factory=dict)  # values made up on import
+
+
+def _where(received: Received) -> str:
+    """The file and position of a release: ``tenders.jsonl, line 4``."""
+    return ", ".join(p for p in (received.file, received.position) if p) or "(stored release)"
 
 
 def _import_one(
-    run: ImportRun, ocid: str, process: Compiled, package: PackageMeta, existing: Case | None
+    run: ImportRun,
+    ocid: str,
+    process: Compiled,
+    package: PackageMeta,
+    existing: Case | None,
+    fresh: list[Received],
+    legacy: bool,
 ) -> PendingCase | None:
     """Map one contracting process: a new case is returned (validated, to be written in a
-    batch); an update of an imported copy is written at once."""
+    batch); an update of an imported copy is written at once. The releases received for it
+    (``fresh``) join the release store with the case."""
     release_id, date, compiled = process.release_id, process.date, process.release
-    where = f"{run.name}, release {release_id} (ocid {ocid})"
+    where = f"{process.newest.file or run.name}, release {release_id} (ocid {ocid})"
     if not ocid.startswith("ocds-"):
         run.warn(release_id, "ocid", f"'{ocid}' has no OCDS prefix (ocds-xxxxxx-); kept as it is")
     if len(ocid) > 200:
@@ -321,18 +362,32 @@ def _import_one(
         )
         return None
     values = {**mapped.values, "city": city}
-    origin = mapped.origin or _package_origin(package, run.name)
-    provenance = _provenance(origin, package, run.name, date)
-    if existing is not None and not _may_update(run, where, existing, date):
+    source_file = process.newest.file or run.name  # the file of the newest release
+    origin = mapped.origin or _package_origin(package, source_file)
+    provenance = _provenance(origin, package, source_file, date)
+    if existing is not None and not _may_update(run, where, existing, date, legacy):
         return None
     try:
         if existing is None:
-            return _pending_case(run, where, ocid, process, mapped, values, origin, provenance)
+            new = _pending_case(run, where, ocid, process, mapped, values, origin, provenance)
+            new.fresh, new.at = fresh, run.where
+            return new
         with run.session.begin_nested():
-            clean = _validated(run, release_id, values)
+            defaults = dict(mapped.defaults)
+            clean = _validated(run, release_id, values, defaults)
             _update(
-                run, existing, clean, compiled, mapped.ids, origin, release_id, date, provenance
+                run,
+                existing,
+                clean,
+                compiled,
+                mapped.ids,
+                origin,
+                release_id,
+                date,
+                provenance,
+                defaults,
             )
+            store.keep(run.session, existing.city_code, ocid, fresh)
     except ValidationError as exc:
         run.skip(where, "; ".join(str(e) for e in exc.errors))
     except ProcurementError as exc:
@@ -371,9 +426,12 @@ def _provenance(
     }
 
 
-def _may_update(run: ImportRun, where: str, existing: Case, date: str | None) -> bool:
-    """Whether the release may update the case holding its ocid: not a case recorded here,
-    nor one removed here, nor with a release older than the stored one (each reported)."""
+def _may_update(
+    run: ImportRun, where: str, existing: Case, date: str | None, legacy: bool = False
+) -> bool:
+    """Whether the releases may update the case holding their ocid: not a case recorded
+    here, nor one removed here (each reported). A case imported before the release store
+    existed (``legacy``: none of its releases stored) is not taken back to an older release."""
     if existing.origin == "local":
         run.skip(
             where,
@@ -390,6 +448,8 @@ def _may_update(run: ImportRun, where: str, existing: Case, date: str | None) ->
             bad=False,
         )
         return False
+    if not legacy:
+        return True
     old, new = release_time(existing.source_release_date), release_time(date)
     if old is not None and new is not None and new < old:
         run.summary.unchanged.append(f"{existing.reference} (the stored copy is newer)")
@@ -408,7 +468,8 @@ def _pending_case(
     provenance: Mapping[str, Any],
 ) -> PendingCase:
     """A new case validated and prepared for its batch (raises ValidationError)."""
-    clean = _validated(run, process.release_id, values)
+    defaults = dict(mapped.defaults)
+    clean = _validated(run, process.release_id, values, defaults)
     reference = mapped.reference.upper() if mapped.reference else None
     if reference and (
         len(reference) > 40
@@ -432,6 +493,7 @@ def _pending_case(
         date=process.date,
         given=prepared.reference,
         mark=len(run.summary.warnings),
+        defaults=defaults,
     )
 
 
@@ -449,6 +511,7 @@ def _update(
     release_id: str,
     date: str | None,
     provenance: Mapping[str, Any],
+    defaults: Mapping[str, Any],
 ) -> None:
     """Bring an imported copy up to date with the publisher's newer release."""
     # a known case keeps its city (part of its reference): --city and --city-map place new
@@ -464,7 +527,7 @@ def _update(
     for key, value in provenance.items():
         setattr(case, key, value)
     view = _case_view(case, release_id, date, ids, origin)
-    extra = _extra(run, view, compiled, ids, origin, date)
+    extra = _extra(run, view, compiled, ids, origin, date, defaults)
     same_data = (
         same_json({k: v for k, v in old_extra.items() if k != "stamp"}, exact_decimals(extra))
         and before == provenance
@@ -500,10 +563,10 @@ def _columns(
         new = by_id[id(prepared)]
         assert prepared.reference is not None
         if new.extra is None or new.extra_for != prepared.reference:
-            run.ocid = new.ocid
+            run.ocid, run.where = new.ocid, new.at
             start = len(run.summary.warnings)
             view = _pending_view(new, prepared.reference)
-            new.extra = _extra(run, view, new.compiled, new.ids, new.origin, new.date)
+            new.extra = _extra(run, view, new.compiled, new.ids, new.origin, new.date, new.defaults)
             new.extra_for = prepared.reference
             new.late = run.summary.warnings[start:]
             del run.summary.warnings[start:]
@@ -544,6 +607,7 @@ def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
                 run.skip(n.where, f"the database refused it: {_first_line(exc)}")
     for n in reversed(written):
         run.summary.warnings[n.mark : n.mark] = n.late
+    store.keep_many(run.session, [(n.prepared.values["city"], n.ocid, n.fresh) for n in written])
     for n in written:
         run.summary.created.append(f"{n.prepared.reference} ({n.ocid})")
 
@@ -572,18 +636,65 @@ def read_city_map(path: Path, cities: set[str]) -> dict[str, str]:
     return mapping
 
 
+def _fresh(received: list[Received], stored: list[Received]) -> list[Received]:
+    """The releases read that the store does not hold yet (each once)."""
+    known = {(store.record_id(r.body), r.content_hash) for r in stored}
+    fresh: list[Received] = []
+    for r in received:
+        key = (store.record_id(r.body), store.hashed(r))
+        if key not in known:
+            known.add(key)
+            fresh.append(r)
+    return fresh
+
+
 def _import_chunk(run: ImportRun, spill: Spill, ocids: list[str]) -> None:
-    """Import a batch of contracting processes: updates at once, new cases together."""
+    """Import a batch of contracting processes: updates at once, new cases together. Each
+    case is compiled from all its releases: those stored before and those just read."""
     existing = {c.ocid: c for c in run.session.scalars(select(Case).where(Case.ocid.in_(ocids)))}
+    stored = store.stored_releases(run.session, ocids)
     pending: list[PendingCase] = []
     for ocid in ocids:
         run.ocid = ocid
-        process = compile_ocid(ocid, spill.rows(ocid), run.warn)
-        package = spill.packages.get(process.package, PackageMeta())
-        new = _import_one(run, ocid, process, package, existing.get(ocid))
+        before = stored.get(ocid, [])
+        read = spill.rows(ocid)
+        for r in read:
+            r.meta = spill.packages.get(r.package, PackageMeta())
+        fresh = _fresh(read, before)
+        case = existing.get(ocid)
+        if case is not None and before and not fresh:
+            # nothing new for this ocid: the case stays as it is (a local or removed case is
+            # still reported as skipped)
+            newest = read[-1]
+            where = f"{newest.file}, release {newest.release_id} (ocid {ocid})"
+            if _may_update(run, where, case, None):
+                run.summary.unchanged.append(case.reference)
+            continue
+        process = compile_ocid(ocid, [*before, *fresh], run.warn_release)
+        run.where = _where(process.newest)
+        package = process.newest.meta or PackageMeta()
+        new = _import_one(run, ocid, process, package, case, fresh, legacy=not before)
         if new is not None:
             pending.append(new)
+    run.where = ""
     _write_batch(run, pending)
+
+
+OCDS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".jl")
+
+
+def ocds_files(folder: Path) -> list[Path]:
+    """The OCDS files of a folder (not its subfolders; hidden files left out), by name."""
+    from procurement.exchange.ocds.detect import looks_like_ocds
+
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.suffix.lower() in OCDS_SUFFIXES
+        and looks_like_ocds(p)
+    )
 
 
 def import_ocds(
@@ -595,16 +706,26 @@ def import_ocds(
     city_map: Path | None = None,
     strict: bool = False,
     dry_run: bool = False,
+    report: Path | None = None,
 ) -> ImportSummary:
-    """Import an OCDS file into the registry; see the module docstring."""
-    summary = ImportSummary(source=path.name, dry_run=dry_run)
+    """Import an OCDS file, or every OCDS file of a folder, into the registry; see the module
+    docstring. The files of a folder are read together: each contracting process is compiled
+    once from all its releases, whichever files they are in. ``report``: where to write the
+    data-quality summary of the releases read (:mod:`.quality`; JSON or HTML)."""
+    files = ocds_files(path) if path.is_dir() else [path]
+    if not files:
+        raise BadInput(
+            f"{path.name or path} holds no OCDS files (.json, .jsonl with releases, records "
+            "or packages); nothing was imported"
+        )
+    summary = ImportSummary(source=f"{path.name}/" if path.is_dir() else path.name, dry_run=dry_run)
     cities = city_codes(session)
     if city is not None:
         city = city.strip().upper()
         if city not in cities:
             raise BadInput(f"unknown city '{city}' for --city; known: {', '.join(sorted(cities))}")
     run = ImportRun(
-        path=path,
+        path=files[0],
         session=session,
         user=user,
         city=city,
@@ -613,15 +734,22 @@ def import_ocds(
         summary=summary,
         cities=cities,
     )
-    encoding = sniff_encoding(path)
-    if encoding.problem:
-        if strict:
-            raise BadInput(f"{path.name} {encoding.problem.split(';')[0]}; refused (--strict)")
-        summary.warnings.append(f"{path.name} {encoding.problem}")
+    quality = Quality() if report is not None else None
     with tempfile.TemporaryDirectory(prefix="procurement-ocds-") as tmp:
         spill = Spill(Path(tmp) / "releases.sqlite")
         try:
-            FileReader(run, spill).read(encoding)
+            for file in files:
+                run.path = file
+                encoding = sniff_encoding(file)
+                if encoding.problem:
+                    if strict:
+                        raise BadInput(
+                            f"{file.name} {encoding.problem.split(';')[0]}; refused (--strict)"
+                        )
+                    summary.warnings.append(f"{file.name} {encoding.problem}")
+                FileReader(run, spill, quality).read(encoding)
+            if quality is not None and report is not None:
+                quality.write(report, summary.source)
             for chunk in spill.ocid_chunks(BATCH):
                 _import_chunk(run, spill, chunk)
         finally:
@@ -630,7 +758,7 @@ def import_ocds(
         more = f" (and {len(run.bad) - 1} more)" if len(run.bad) > 1 else ""
         raise BadInput(f"{run.bad[0]}{more}; nothing was imported (--strict)")
     if not (summary.created or summary.updated or summary.unchanged or summary.skipped):
-        raise BadInput(f"{path.name} holds no OCDS releases or records; nothing was imported")
+        raise BadInput(f"{summary.source} holds no OCDS releases or records; nothing was imported")
     return summary
 
 

@@ -15,13 +15,15 @@ the case is unchanged since the import).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
-WHOLE_LIST = frozenset({"additionalIdentifiers", "additionalClassifications", "locations"})
 # Release-level keys never compared: identity of the release, and our own extension.
 NOT_SPLIT = frozenset({"ocid", "id", "date", "tag"})
 
@@ -65,36 +67,257 @@ def strip_nulls(value: Any) -> Any:
     return value
 
 
-def merge_into(base: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """Apply release ``new`` on top of ``base`` (modified in place and returned)."""
-    for key, value in new.items():
-        if value is None:
-            base.pop(key, None)
+# --- compiling releases (the OCDS merge rules, as ocdsmerge applies them) ---------------------
+
+OMIT, WHOLE = "omitWhenMerged", "wholeListMerge"
+RuleKey = tuple[str, ...]
+
+
+def _types(prop: Mapping[str, Any]) -> list[str]:
+    kind = prop.get("type")
+    return [kind] if isinstance(kind, str) else list(kind or [])
+
+
+def _rules_of(
+    properties: Mapping[str, Any], defs: Mapping[str, Any], path: RuleKey, out: dict[RuleKey, str]
+) -> None:
+    for key, value in properties.items():
+        value = _deref(value, defs)
+        here, types = (*path, key), _types(value)
+        if value.get("omitWhenMerged") or value.get("mergeStrategy") == "ocdsOmit":
+            out[here] = OMIT
+        elif "array" in types and (
+            value.get("wholeListMerge") or value.get("mergeStrategy") == "ocdsVersion"
+        ):
+            out[here] = WHOLE
+        elif "object" in types and "properties" in value:
+            _rules_of(value["properties"], defs, here, out)
+        elif "array" in types and "items" in value:
+            items = _deref(value["items"], defs)
+            item_types = _types(items)
+            if any(t != "object" for t in item_types):
+                out[here] = WHOLE
+            elif "object" in item_types and "properties" in items:
+                if "id" not in items["properties"]:
+                    out[here] = WHOLE
+                else:
+                    _rules_of(items["properties"], defs, here, out)
+
+
+def _deref(node: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/definitions/"):
+        target = defs[ref.rsplit("/", 1)[1]]
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+@lru_cache(maxsize=1)
+def merge_rules() -> dict[RuleKey, str]:
+    """The merge rules of the shipped release schema (OCDS 1.1 with the PPP profile, a
+    superset of the core schema): field path -> ``omitWhenMerged`` or ``wholeListMerge``."""
+    text = (
+        resources.files("procurement.exchange.ocds")
+        .joinpath("schemas", "ppp-profile", "release-schema.json")
+        .read_text("utf-8")
+    )
+    schema = json.loads(text)
+    out: dict[RuleKey, str] = {}
+    _rules_of(schema["properties"], schema.get("definitions", {}), (), out)
+    return out
+
+
+class _Item(str):
+    """A flattened path's step into an array of objects: the item's ``id`` (as text), or
+    a unique key for an item without one (such items are never merged, only added)."""
+
+    original: Any
+    has_id: bool
+
+
+_unique = itertools.count()
+
+
+def _item_key(item: Mapping[str, Any]) -> _Item:
+    if "id" in item:
+        key = _Item(item["id"])
+        key.original, key.has_id = item["id"], item["id"] is not None
+    else:
+        key = _Item(f"\x00{next(_unique)}")
+        key.original, key.has_id = None, False
+    return key
+
+
+Flat = dict[tuple[str, ...], Any]
+
+
+def _flatten(
+    node: Any, rules: Mapping[RuleKey, str], out: Flat, path: tuple[str, ...], rule_path: RuleKey
+) -> None:
+    in_list = isinstance(node, list)
+    pairs: Iterable[tuple[str, Any]] = (
+        ((_item_key(item), item) for item in node) if in_list else node.items()
+    )
+    for key, value in pairs:
+        here_rule = rule_path if in_list else (*rule_path, key)
+        rule = rules.get(here_rule)
+        if rule == OMIT:
+            continue
+        if (
+            rule == WHOLE
+            or not isinstance(value, dict | list)
+            or (isinstance(value, list) and any(not isinstance(x, dict) for x in value))
+        ):
+            out[(*path, key)] = value
+        elif value:  # empty objects and arrays change nothing
+            _flatten(value, rules, out, (*path, key), here_rule)
+
+
+def _unflatten(flat: Flat) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    items: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for key, value in flat.items():
+        node: Any = result
+        for end, part in enumerate(key, 1):
+            if isinstance(part, _Item):
+                # identified by the raw id (1 and "1" are two items), as ocdsmerge does
+                where = (*key[: end - 1], part.original if part.has_id else part)
+                if where not in items:
+                    if not isinstance(node, list):
+                        break  # an earlier release had an object or a value here: ignored
+                    new: dict[str, Any] = {"id": part.original} if part.has_id else {}
+                    items[where] = new
+                    node.append(new)
+                node = items[where]
+            elif not isinstance(node, dict):
+                break  # an earlier release had a value here, this one an object: ignored
+            elif part in node:
+                node = node[part]
+            elif end < len(key):
+                node[part] = [] if isinstance(key[end], _Item) else {}
+                node = node[part]
+            elif value is not None:
+                node[part] = copied(value)
+    return result
+
+
+def _single(
+    node: Mapping[str, Any], rules: Mapping[RuleKey, str], rule_path: RuleKey
+) -> tuple[dict[str, Any], bool]:
+    """One release's object as :func:`_flatten` then :func:`_unflatten` leave it (the merge
+    rules applied to a single release), in one walk; and whether flattening it gives any
+    field (a null does, and leaves an empty object behind)."""
+    out: dict[str, Any] = {}
+    produced = False
+    for key, value in node.items():
+        here = (*rule_path, key)
+        rule = rules.get(here)
+        if rule == OMIT:
+            continue
+        if (
+            rule == WHOLE
+            or not isinstance(value, dict | list)
+            or (isinstance(value, list) and any(not isinstance(x, dict) for x in value))
+        ):
+            produced = True
+            if value is not None:
+                out[key] = value
         elif isinstance(value, dict):
-            current = base.get(key)
-            base[key] = merge_into(current if isinstance(current, dict) else {}, value)
-        elif is_id_list(value) and key not in WHOLE_LIST:
-            current = base.get(key)
-            items: dict[str, dict[str, Any]] = (
-                {_key(x): x for x in current}
-                if isinstance(current, list) and is_id_list(current)
-                else {}
-            )
+            sub, some = _single(value, rules, here)
+            if some:
+                out[key], produced = sub, True
+        elif value:
+            items: list[dict[str, Any]] = []
+            seen: set[str] = set()
             for item in value:
-                k = _key(item)
-                items[k] = merge_into(items.get(k, {}), item)
-            base[key] = list(items.values())
+                if "id" in item:
+                    ident = str(item["id"])
+                    if ident in seen:
+                        raise _SameIds  # items to merge within the release: the general way
+                    seen.add(ident)
+                sub, some = _single(item, rules, here)
+                if "id" in item and item["id"] is not None:
+                    sub = {"id": item["id"], **sub}
+                if some:
+                    items.append(sub)
+            if items:
+                out[key], produced = items, True
+    return out, produced
+
+
+class _SameIds(Exception):
+    pass
+
+
+def compile_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The compiled release of one ocid's releases, given oldest first: the OCDS 1.1 merge
+    rules as ``ocdsmerge`` (and ``ocdskit compile``) apply them. Objects merge field by field;
+    ``null`` removes a field; empty objects and arrays change nothing; arrays of objects merge
+    by ``id`` (an object without ``id`` is added); other arrays and ``wholeListMerge`` ones are
+    replaced whole; ``id``, ``date`` and ``tag`` are the compiled release's own
+    (``OCID-DATE``, the newest date, ``["compiled"]``). Never raises on inconsistent data: a
+    later release's value that does not fit an earlier one's shape is ignored."""
+    rules = merge_rules()
+    given = releases if isinstance(releases, list) else list(releases)
+    if len(given) == 1:  # most contracting processes: one walk instead of flattening
+        only = given[0]
+        head = {
+            "tag": ["compiled"],
+            "id": f"{only.get('ocid')}-{only.get('date')}",
+            "date": only.get("date"),
+            "ocid": only.get("ocid"),
+        }
+        try:
+            body, _ = _single({k: v for k, v in only.items() if k != "tag"}, rules, ())
+        except _SameIds:
+            pass
         else:
-            base[key] = strip_nulls(value)
-    return base
+            return {k: v for k, v in {**head, **body}.items() if v is not None}
+    flat: Flat = {("tag",): ["compiled"]}
+    for release in given:
+        body = {k: v for k, v in release.items() if k != "tag"}
+        ocid, date = release.get("ocid"), release.get("date")
+        one: Flat = {}
+        _flatten(body, rules, one, (), ())
+        flat[("id",)] = f"{ocid}-{date}"
+        flat[("date",)] = date
+        flat[("ocid",)] = ocid
+        flat.update(one)
+    return _unflatten(flat)
+
+
+def versioned_release(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The versioned release of one ocid's releases, given oldest first, as ``ocdsmerge``
+    makes it: every field's values in turn, each with the id, date and tag of the release
+    that gave it (a value repeated by a later release is not a new version)."""
+    rules = merge_rules()
+    flat: Flat = {}
+    for release in releases:
+        body = {k: v for k, v in release.items() if k != "tag"}
+        one: Flat = {}
+        _flatten(body, rules, one, (), ())
+        one.pop(("ocid",), None)
+        flat[("ocid",)] = release.get("ocid")
+        for key, value in one.items():
+            history = flat.get(key)
+            if history is not None and (
+                not isinstance(history, list) or value == history[-1]["value"]
+            ):
+                continue
+            flat.setdefault(key, []).append(
+                {
+                    "releaseID": release.get("id"),
+                    "releaseDate": release.get("date"),
+                    "releaseTag": release.get("tag"),
+                    "value": value,
+                }
+            )
+    return _unflatten(flat)
 
 
 def merge_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Compile releases (oldest first) into one compiled release body."""
-    compiled: dict[str, Any] = {}
-    for release in releases:
-        merge_into(compiled, release)
-    return compiled
+    """Compile releases (oldest first) into one compiled release (:func:`compile_releases`)."""
+    return compile_releases(releases)
 
 
 def same_json(a: Any, b: Any) -> bool:
@@ -215,14 +438,36 @@ def remove_path(release: dict[str, Any], path: Iterable[Any]) -> Any:
     return MISSING
 
 
-def storable(value: Any) -> Any:
-    """JSON-column form: Decimals as int or float."""
+def _plain_number(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: storable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [storable(v) for v in value]
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def storable(value: Any) -> Any:
+    """JSON-column form: Decimals as int or float, tuples as lists (a new copy, made by the
+    C JSON encoder and decoder: much faster than walking the value in Python)."""
+    if isinstance(value, Decimal):
+        return _plain_number(value)
+    if not isinstance(value, dict | list | tuple):
+        return value
+    return json.loads(
+        json.dumps(value, default=_plain_number, ensure_ascii=False, check_circular=False)
+    )
+
+
+def exact_copy(value: Any) -> Any:
+    """``exact_decimals(storable(value))`` in one walk: a copy whose numbers are as they come
+    back from the JSON column (whole numbers as int, others as the Decimal of their float)."""
+    kind = type(value)
+    if kind is dict:
+        return {k: exact_copy(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [exact_copy(v) for v in value]
+    if kind is Decimal:
+        return int(value) if value == value.to_integral_value() else Decimal(repr(float(value)))
+    if kind is float:
+        return Decimal(repr(value))
     return value
 
 

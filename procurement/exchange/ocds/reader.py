@@ -35,6 +35,7 @@ from procurement.core.limits import (
 )
 from procurement.exchange.ocds.detect import Encoding, is_json_lines, open_utf8
 from procurement.exchange.ocds.from_ocds import obj, text
+from procurement.exchange.ocds.quality import Quality
 from procurement.exchange.ocds.spill import PackageMeta, Spill
 
 LINK_KEYS = {"url", "date", "tag"}
@@ -53,16 +54,21 @@ class Reporter(Protocol):
 
     def warn(self, release_id: str, field_name: str, message: str) -> None: ...
 
+    def warn_at(
+        self, where: str, ocid: str, release_id: str, field_name: str, message: str
+    ) -> None: ...
+
     def skip(self, where: str, reason: str, *, bad: bool = True) -> None: ...
 
 
 class FileReader:
     """Streams a file's releases into a :class:`Spill`, warning about each one's oddities."""
 
-    def __init__(self, run: Reporter, spill: Spill) -> None:
+    def __init__(self, run: Reporter, spill: Spill, quality: Quality | None = None) -> None:
         self.run = run
         self.spill = spill
-        self.pkg = 0
+        self.quality = quality  # the data-quality summary (import --report), if asked for
+        self.pkg = spill.next_pkg
         self.count = 0
         self.refused = 0  # values put aside as Refused so far: releases are searched for them
 
@@ -85,16 +91,28 @@ class FileReader:
             )
             return
         if isinstance(body.get("tag"), str):
-            self.run.warn(
-                release_id, "tag", f"a string ('{body['tag']}') instead of a list; read as a list"
+            self.run.warn_at(
+                where,
+                ocid,
+                release_id,
+                "tag",
+                f"a string ('{body['tag']}') instead of a list; read as a list",
             )
             body["tag"] = [body["tag"]]
         elif "tag" in body and not isinstance(body["tag"], list | type(None)):
-            self.run.warn(release_id, "tag", "is neither a list nor a string; ignored")
+            self.run.warn_at(
+                where, ocid, release_id, "tag", "is neither a list nor a string; ignored"
+            )
             body["tag"] = []
         if not compiled and not (set(body) - LINK_KEYS - {"ocid", "id"}):
             return  # a linked release of a record: its content comes from compiledRelease
-        self.spill.add(ocid, self.pkg, compiled, body)
+        if self.quality is not None:
+            self.quality.release(body)
+        name = self.run.name
+        position = where[len(name) + 2 :] if where.startswith(f"{name}, ") else ""
+        if compiled:
+            position = f"{position}, compiledRelease" if position else "compiledRelease"
+        self.spill.add(ocid, self.pkg, compiled, body, name, position)
 
     def record(self, record: Any, where: str) -> None:
         if not isinstance(record, dict):
@@ -145,13 +163,19 @@ class FileReader:
             publisher_uri=text(obj(publisher).get("uri")),
             uri=text(doc.get("uri")),
             version=text(doc.get("version")),
+            extensions=[e for e in doc.get("extensions") or [] if isinstance(e, str)][:100]
+            if isinstance(doc.get("extensions"), list)
+            else None,
         )
 
     def read(self, encoding: Encoding) -> None:
-        if is_json_lines(self.run.path, encoding):
-            self.read_lines(encoding)
-        else:
-            self.read_stream(encoding)
+        try:
+            if is_json_lines(self.run.path, encoding):
+                self.read_lines(encoding)
+            else:
+                self.read_stream(encoding)
+        finally:
+            self.spill.next_pkg = self.pkg + 1
 
     def _lines(self, stream: Any) -> Iterator[tuple[int, bytes | None]]:
         """(number, line) of a JSON Lines stream; None for a line longer than MAX_LINE,

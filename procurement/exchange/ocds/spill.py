@@ -6,13 +6,14 @@ the importer then takes each ocid's releases together, wherever they sat in the 
 
 from __future__ import annotations
 
+import pickle  # the scratch file is our own, written and read by this process only
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from procurement.exchange.ocds.merge import dumps, loads
+from procurement.exchange.ocds.compile import Received
 
 SPILL_ROWS = 1000  # releases written to the scratch file at a time
 
@@ -25,6 +26,7 @@ class PackageMeta:
     publisher_uri: str | None = None
     uri: str | None = None
     version: str | None = None
+    extensions: list[str] | None = None  # the extensions the package declared (their URLs)
 
 
 class Spill:
@@ -37,20 +39,33 @@ class Spill:
         self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute(
             "CREATE TABLE rel (seq INTEGER PRIMARY KEY, ocid TEXT, pkg INTEGER, "
-            "compiled INTEGER, body TEXT)"
+            "compiled INTEGER, body BLOB, file TEXT, position TEXT)"
         )
         self.packages: dict[int, PackageMeta] = {}
-        self._buffer: list[tuple[str, int, int, str]] = []
+        self.next_pkg = 0  # packages are numbered across all the files of an import
+        self._buffer: list[tuple[str, int, int, bytes, str, str]] = []
 
-    def add(self, ocid: str, pkg: int, compiled: bool, body: Mapping[str, Any]) -> None:
-        self._buffer.append((ocid, pkg, int(compiled), dumps(body)))
+    def add(
+        self,
+        ocid: str,
+        pkg: int,
+        compiled: bool,
+        body: Mapping[str, Any],
+        file: str = "",
+        position: str = "",
+    ) -> None:
+        self._buffer.append(
+            (ocid, pkg, int(compiled), pickle.dumps(body, pickle.HIGHEST_PROTOCOL), file, position)
+        )
         if len(self._buffer) >= SPILL_ROWS:
             self._flush()
 
     def _flush(self) -> None:
         if self._buffer:
             self.db.executemany(
-                "INSERT INTO rel (ocid, pkg, compiled, body) VALUES (?, ?, ?, ?)", self._buffer
+                "INSERT INTO rel (ocid, pkg, compiled, body, file, position) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                self._buffer,
             )
             self._buffer.clear()
 
@@ -73,12 +88,16 @@ class Spill:
         if chunk:
             yield chunk
 
-    def rows(self, ocid: str) -> list[tuple[int, bool, dict[str, Any]]]:
+    def rows(self, ocid: str) -> list[Received]:
+        """The ocid's releases in the order read (with the text each was stored as)."""
         self._flush()
         found = self.db.execute(
-            "SELECT pkg, compiled, body FROM rel WHERE ocid = ? ORDER BY seq", (ocid,)
+            "SELECT pkg, body, file, position FROM rel WHERE ocid = ? ORDER BY seq", (ocid,)
         )
-        return [(pkg, bool(compiled), loads(body)) for pkg, compiled, body in found]
+        return [
+            Received(body=pickle.loads(body), package=pkg, file=file, position=position)
+            for pkg, body, file, position in found
+        ]
 
     def close(self) -> None:
         self.db.close()

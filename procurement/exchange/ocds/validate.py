@@ -1,24 +1,99 @@
 """Offline JSON Schema checks against the OCDS schemas shipped in ``procurement/ocds/schemas``.
 
 Every ``$ref`` (``https://standard.open-contracting.org/...``) resolves to a shipped file
-through a :class:`referencing.Registry`; nothing is fetched from the network.
+through a :class:`referencing.Registry`; nothing is fetched from the network. The release
+schemas are patched with the registry's own ``baltmet`` extension (shipped in ``extension/``,
+declared in every exported package by :func:`extension_url`). Formats are checked as the Data
+Review Tool checks them: ``date-time`` (RFC 3339, with a time-zone offset) and ``uri``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from procurement.core.errors import BadInput
+
+ENV_EXTENSION_URL = "PROCUREMENT_OCDS_EXTENSION_URL"
+DEFAULT_EXTENSION_URL = (
+    "https://registry.example.invalid/ocds/extensions/baltmet/v1.0/extension.json"
+)
+PATCHED = ("1.1/release-schema.json", "ppp-profile/release-schema.json")
+
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\"<>\\^`{|}]*$")
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def date_time_ok(value: object) -> bool:
+    """An RFC 3339 date-time (a date, a time and a time-zone offset) that exists."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE_TIME.match(value):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def uri_ok(value: object) -> bool:
+    """An absolute URI (RFC 3986): a scheme, no spaces, percent signs escaping two hex digits."""
+    if not isinstance(value, str):
+        return True
+    return bool(_URI.match(value)) and not _PERCENT.search(value)
+
+
+FORMATS = FormatChecker(formats=())
+FORMATS.checks("date-time")(date_time_ok)
+FORMATS.checks("uri")(uri_ok)
+_FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {"date-time": date_time_ok, "uri": uri_ok}
+
+
+def extension_url() -> str:
+    """The URL exports give for the ``baltmet`` extension (``PROCUREMENT_OCDS_EXTENSION_URL``
+    if the registry publishes the extension's files elsewhere)."""
+    return os.environ.get(ENV_EXTENSION_URL) or DEFAULT_EXTENSION_URL
+
+
+def shipped_extension(url: str) -> str | None:
+    """The folder of the shipped files of an extension URL (offline), None if not shipped."""
+    return "extension" if url in (DEFAULT_EXTENSION_URL, extension_url()) else None
+
+
+def extension_file(name: str) -> dict[str, Any]:
+    """A shipped file of the ``baltmet`` extension: ``extension.json``, ``release-schema.json``."""
+    text = (
+        resources.files("procurement.exchange.ocds").joinpath("extension", name).read_text("utf-8")
+    )
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON Merge Patch (RFC 7386), as OCDS applies extensions' schema patches."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
 
 SCHEMA_FILES = (
     "1.1/release-package-schema.json",
@@ -35,6 +110,9 @@ def schema(name: str) -> dict[str, Any]:
     """A shipped schema by its path under ``schemas/``, e.g. ``1.1/release-schema.json``."""
     text = resources.files("procurement.exchange.ocds").joinpath("schemas", name).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
+    if name in PATCHED:  # the release schemas with the baltmet extension
+        patched: dict[str, Any] = merge_patch(loaded, extension_file("release-schema.json"))
+        return patched
     return loaded
 
 
@@ -49,7 +127,7 @@ def registry() -> Registry[Any]:
 
 @cache
 def validator(name: str) -> Draft4Validator:
-    return Draft4Validator(schema(name), registry=registry())
+    return Draft4Validator(schema(name), registry=registry(), format_checker=FORMATS)
 
 
 def release_schemas(*, ppp: bool) -> list[str]:
@@ -115,7 +193,11 @@ def _sub_validator(name: str, pointer: str) -> Draft4Validator:
     uri = f"urn:procurement:ocds:{name}:{pointer}"
     wrapper = {**node, "id": uri, "definitions": schema(name)["definitions"]}
     resource = Resource.from_contents(wrapper, DRAFT4)
-    return Draft4Validator(wrapper, registry=registry().with_resource(uri, resource).crawl())
+    return Draft4Validator(
+        wrapper,
+        registry=registry().with_resource(uri, resource).crawl(),
+        format_checker=FORMATS,
+    )
 
 
 def _pointer_of(name: str, node: Mapping[str, Any]) -> str:
@@ -184,11 +266,11 @@ def _checks(
             _checks(name, sub, value[step], rest, out)
 
 
-# Keywords the validator does not check (no format checker is given: formats are not checked).
+# Keywords the validator does not check (formats other than date-time and uri included).
 _ANNOTATIONS = frozenset(
     {
         "title", "description", "codelist", "openCodelist", "default", "deprecated",
-        "wholeListMerge", "omitWhenMerged", "versionId", "format", "$schema", "id",
+        "wholeListMerge", "omitWhenMerged", "versionId", "$schema", "id",
     }
 )  # fmt: skip
 _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
@@ -207,10 +289,13 @@ def _plain(node: Any) -> Check | None:
     ``required``: what most OCDS fields are. None for anything else (jsonschema decides).
     The check answers None for a value it cannot judge exactly (e.g. a decimal number)."""
     if not isinstance(node, dict) or not set(node) - _ANNOTATIONS <= {
-        "type", "enum", "items", "properties", "required",
+        "type", "enum", "items", "properties", "required", "format",
     }:  # fmt: skip
         return None
     checks: list[Check] = []
+    fmt = _FORMAT_CHECKS.get(str(node.get("format")))
+    if fmt is not None:
+        checks.append(fmt)
     if "type" in node:
         names = node["type"] if isinstance(node["type"], list) else [node["type"]]
         if not all(n in _PLAIN_TYPES or n == "integer" for n in names):
