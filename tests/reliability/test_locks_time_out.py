@@ -127,6 +127,7 @@ def test_officers_get_no_privilege_they_do_not_need(
         ("reference_sequences", "INSERT"), ("reference_sequences", "UPDATE"),
         ("audit_events", "INSERT"),
         ("organisations", "INSERT"), ("organisations", "UPDATE"),
+        ("source_records", "INSERT"),  # the release store: append only, own city
         *{
             (t, p)
             for t in ("case_approaches", "ppp_details", "risk_allocations", "outcomes",
