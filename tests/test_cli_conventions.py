@@ -120,3 +120,21 @@ def test_case_add_from_dash_refuses_bad_input_and_stores_nothing(run: Run) -> No
     assert wrong.exit_code != 0 and "'food' is not one of: goods, services, works" in wrong.output
     assert "Traceback" not in empty.output + broken.output + wrong.output
     assert json.loads(assert_ok(run("case", "list", "--format", "json")).stdout) == []
+
+
+def test_import_takes_several_files_each_its_own_import(run: Run, tmp_path: Path) -> None:
+    header = "city,buyer,title,category,sector,procedure,status\n"
+    first, second, wrong = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    first.write_text(header + "HEL,B,First,goods,ict,open,planned\n", encoding="utf-8")
+    second.write_text(header + "RIX,B,Second,goods,ict,open,planned\n", encoding="utf-8")
+    wrong.write_text(header + "RIX,B,Third,food,ict,open,planned\n", encoding="utf-8")
+    result = assert_ok(run("import", str(first), str(second)))
+    assert result.output.splitlines()[0].startswith("a.csv: 1 created")
+    assert any(line.startswith("b.csv: 1 created") for line in result.output.splitlines())
+    refused = run("import", str(wrong), str(first), "--json")
+    assert (refused.exit_code, refused.output) == (
+        2,
+        "Error: --json works with one file at a time; give one file\n",
+    )
+    titles = sorted(c["title"] for c in json.loads(run("case", "list", "--format", "json").stdout))
+    assert titles == ["First", "Second"]

@@ -566,3 +566,19 @@ def test_an_archive_without_notices_is_refused(run: Run, tmp_path: Path) -> None
     assert result.output == (
         "Error: empty.zip holds no eForms notices (.xml, .zip, .tar); nothing was imported\n"
     )
+
+
+def test_several_notice_files_in_one_command_are_one_import(run: Run, engine: Engine) -> None:
+    """`import a.xml b.xml` (issue 16: a file, several files or a folder)."""
+    result = assert_ok(
+        run(
+            "import",
+            str(NOTICES / "can_24_FRA_comments.xml"),
+            str(NOTICES / "cn_24_FRA_comments.xml"),
+            "--city",
+            "HEL",
+        )
+    )
+    assert "1 created" in lines(result)[0]
+    case = shown(run, engine, FRA)
+    assert {k: case[k] for k in FRA_FIELDS} == FRA_FIELDS

@@ -125,6 +125,13 @@ FIELDS: tuple[Field, ...] = (
         personal=True,
     ),
     Field(
+        "contact_public",
+        "boolean",
+        "case",
+        "May the contact be published with the case (case pages, the best-practice site, the "
+        "OCDS export)? (yes/no; the person must have agreed)",
+    ),
+    Field(
         "documents",
         "documents",
         "case",
@@ -180,6 +187,7 @@ LABELS = {
     "sme_tenders": "SME tenders",
     "winner_is_sme": "Winner is an SME",
     "contact_email": "Contact e-mail",
+    "contact_public": "Contact may be published",
     "ppp_model": "PPP model",
     "capex": "Capital expenditure",
     "psc_value": "Public sector comparator",

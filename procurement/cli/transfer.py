@@ -91,7 +91,10 @@ class ProgressBar:
 
 @click.command("import")
 @click.argument(
-    "file", type=click.Path(exists=True, dir_okay=True, allow_dash=True, path_type=Path)
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=True, allow_dash=True, path_type=Path),
 )
 @click.option(
     "--format",
@@ -152,7 +155,7 @@ class ProgressBar:
 @notice_imports  # eForms notices (.xml, .zip, .tar, a folder of them)
 def import_(
     app: AppContext,
-    file: Path,
+    files: tuple[Path, ...],
     fmt: str,
     dry_run: bool,
     city: str | None,
@@ -164,7 +167,11 @@ def import_(
     as_json: bool,
     report: Path | None = None,
 ) -> None:
-    """Load cases from a CSV, XLSX, JSON or OCDS file (or a folder of OCDS files).
+    """Load cases from CSV, XLSX, JSON or OCDS files (or a folder of OCDS files).
+
+    Several files are imported in the order given, each as its own import: a file that is
+    refused stops the command, the files before it stay imported. eForms notices given
+    together are one import.
 
     Every row is checked first. Spreadsheets and JSON are all or nothing: if any row is
     wrong, every problem is listed (row, column, what is wrong) and nothing is added.
@@ -179,8 +186,26 @@ def import_(
       procurement import cases.xlsx --write-back cases-with-references.xlsx
       procurement import portal-releases.jsonl --city RIX
       procurement import downloads/ --city RIX    # every OCDS file of the folder
+      procurement import tender.json award.json --city RIX
       curl -s https://portal.example/releases.json | procurement import - --city RIX
     """
+    if len(files) > 1:
+        if any(str(f) == "-" for f in files):
+            raise BadInput(
+                "standard input (-) cannot be imported with other files; import it alone"
+            )
+        for flag, value in (
+            ("--write-back", write_back),
+            ("--report", report),
+            ("--json", as_json),
+        ):
+            if value:
+                raise BadInput(f"{flag} works with one file at a time; give one file")
+        for one in files:
+            _import_file(app, one, fmt, city, city_map, strict, dry_run, allow_duplicates,
+                         None, verbose, False, None)  # fmt: skip
+        return
+    [file] = files
     if str(file) == "-":
         if write_back is not None:
             raise BadInput("--write-back needs the sheet as a file, not standard input")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from procurement.cases.fields import PERSONAL_FIELDS
 from procurement.cases.formats import case_cells, case_columns, csv_line, neutralise
 from procurement.core.errors import ProcurementError
 from procurement.exchange.ocds import EXTENSION
@@ -43,7 +44,7 @@ CSV = "downloads/cases.csv"
 XLSX = "downloads/cases.xlsx"
 EXTENSION_DIR = "downloads/baltmet-extension"
 FILES = (OCDS, CSV, XLSX, f"{EXTENSION_DIR}/extension.json", f"{EXTENSION_DIR}/release-schema.json")
-FORMAT_VERSION = "1"  # change when what the downloads hold changes
+FORMAT_VERSION = "2"  # change when what the downloads hold changes
 
 
 def fingerprint(
@@ -74,7 +75,10 @@ class Downloads:
     def __init__(self, *, include_contacts: bool, base: str) -> None:
         self.include_contacts = include_contacts
         self.base = base
-        self.columns = case_columns(include_contacts=include_contacts)
+        # the contact columns are always there: filled for a case whose contact agreed to be
+        # published (contact_public), or for every case with --include-contacts
+        self.columns = case_columns(include_contacts=True)
+        self.private = [i for i, c in enumerate(self.columns) if c in PERSONAL_FIELDS]
         self.csv = io.StringIO()
         self.csv.write(csv_line([neutralise(h) for h in self.columns]))
         self.xlsx: list[list[Any]] = []
@@ -84,10 +88,17 @@ class Downloads:
 
     def add(self, case: Case) -> None:
         self.count += 1
-        self.csv.write(csv_line([neutralise(c) for c in case_cells(case, self.columns)]))
+        hidden = [] if self.include_contacts or case.contact_public else self.private
+        cells = case_cells(case, self.columns)
+        for i in hidden:
+            cells[i] = ""
+        self.csv.write(csv_line([neutralise(c) for c in cells]))
         if self.xlsx_problem is None:
             try:
-                self.xlsx.extend(xlsx_rows([case], self.columns, [0]))
+                for row in xlsx_rows([case], self.columns, [0]):
+                    for i in hidden:
+                        row[i] = None
+                    self.xlsx.append(row)
             except CellTooLong as exc:
                 self.xlsx_problem = str(exc)
                 self.xlsx.clear()

@@ -196,7 +196,7 @@ def _page_data(
     kpis: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The case's data as the JSON of the page carries it, with the derived figures."""
-    data = case_to_dict(case, include_contacts=include_contacts)
+    data = case_to_dict(case, include_contacts=include_contacts or bool(case.contact_public))
     data["cost_overrun"] = round(overrun, 4) if overrun is not None else None
     interim = _interim_overrun(case_values(case))
     data["cost_overrun_interim"] = round(interim, 4) if interim is not None else None
@@ -228,7 +228,7 @@ def case_page(case: Case, *, rates: RateBook, include_contacts: bool) -> CasePag
         lessons_learned=v["lessons_learned"],
         best_practice=bool(v["best_practice"]),
         best_practice_rationale=v["best_practice_rationale"],
-        contact=_contact(v) if include_contacts else None,
+        contact=_contact(v) if include_contacts or v["contact_public"] else None,
         documents=v["documents"],
         demo=case.source_publisher == DEMO_PUBLISHER,
         data=_page_data(

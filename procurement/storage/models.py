@@ -88,6 +88,7 @@ class Case(Base):
     winner_country: Mapped[str | None]
     contact_name: Mapped[str | None]
     contact_email: Mapped[str | None]
+    contact_public: Mapped[bool | None]
     year: Mapped[int]
     removed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]

@@ -149,6 +149,8 @@ cases = Table(
     Column("winner_country", String(2)),
     Column("contact_name", String(200)),
     Column("contact_email", String(320)),
+    # the contact person agreed to be named where the case is published (None: not asked)
+    Column("contact_public", Boolean),
     # Year the case belongs to in reports: year of award, else publication, else creation.
     Column("year", Integer, nullable=False, index=True),
     Column("removed_at", DateTime(timezone=True)),

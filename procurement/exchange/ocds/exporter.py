@@ -207,7 +207,21 @@ def _finish(
         _leave_out_made_up(release, generated, made_up)
     if not include_contacts:
         _strip_contacts(release)
+        if values.get("contact_public"):
+            _public_contact(release, values)
     return release
+
+
+def _public_contact(release: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """The buyer's contact point of a case whose contact agreed to be published."""
+    contact = {
+        k: values[n]
+        for k, n in (("name", "contact_name"), ("email", "contact_email"))
+        if values.get(n)
+    }
+    for party in release.get("parties") or []:
+        if contact and isinstance(party, dict) and "buyer" in (party.get("roles") or []):
+            party["contactPoint"] = contact
 
 
 def _strip_contacts(node: Any) -> None:

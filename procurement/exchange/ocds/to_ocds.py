@@ -108,7 +108,7 @@ def _parties(
     buyer_name = v["buyer"]
     buyer_id = ids.get("buyer") or party_id(buyer_name)
     buyer: dict[str, Any] = {"id": buyer_id, "name": buyer_name, "roles": ["buyer"]}
-    if include_contacts:
+    if include_contacts or v.get("contact_public"):
         contact = _drop_empty({"name": v.get("contact_name"), "email": v.get("contact_email")})
         if contact:
             buyer["contactPoint"] = contact
