@@ -108,7 +108,7 @@ def test_declining_opens_the_field_menu_and_enter_shows_the_summary_again(
     assert "   3  Title" in out and "  24  Winner is an SME" in out
     assert (
         "Field to change (number or name; Enter to see the summary again): nope\n"
-        "  'nope' is not a field of a case: give a number from 1 to 28 or a name, e.g. title.\n"
+        "  'nope' is not a field of a case: give a number from 1 to 29 or a name, e.g. title.\n"
     ) in out
     assert "  '41' is not a field of a case" in out
     assert "Title [Electric buses]: Electric buses for Helsinki\n" in out

@@ -2,8 +2,9 @@
 (``contact_public``), or when the publisher asks for every contact (``--include-contacts``).
 
 Issue 17 ("contacts only with the case's consent field or --include-contacts"): the case page,
-the OCDS export, and the best-practice site (pages and downloads) follow the same rule; an OCDS
-contact point received from another publisher was published, so it is public here too.
+the OCDS export, and the best-practice site (pages and downloads) follow the same rule. A
+contact received in an OCDS file is kept but not published again from this registry until an
+officer records the person's agreement here (the consent was given to the other publisher).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def test_case_pages_name_only_contacts_who_agreed(run: Run) -> None:
     assert NOT_ASKED["contact_name"] in everyone
 
 
-def test_the_ocds_export_publishes_agreed_contacts_and_an_import_keeps_them_public(
+def test_the_ocds_export_publishes_agreed_contacts_and_an_import_asks_again(
     run: Run, tmp_path: Path, sqlite_template: Path
 ) -> None:
     agreed, not_asked = two_cases(run)
@@ -73,8 +74,12 @@ def test_the_ocds_export_publishes_agreed_contacts_and_an_import_keeps_them_publ
         assert_ok(run_on(other, "case", "list", "--format", "json", "--include-contacts")).stdout
     )
     by_title = {c["title"]: c for c in listed}
-    assert by_title["Agreed"]["contact_public"] is True
+    # the contact is kept, but the consent was given to the other registry: it is not
+    # published again from here until an officer records that the person agreed
+    assert by_title["Agreed"]["contact_public"] is None
     assert by_title["Agreed"]["contact_email"] == "aino@example.org"
+    again = json.loads(assert_ok(run_on(other, "export", "--format", "ocds", "-o", "-")).stdout)
+    assert "contactPoint" not in json.dumps(again)
     assert by_title["Not asked"]["contact_public"] is None
     assert by_title["Not asked"]["contact_email"] is None
 

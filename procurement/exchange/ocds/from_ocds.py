@@ -304,8 +304,6 @@ class ReleaseReader:
                     self.values["contact_name"] = text(contact.get("name"))
                 if text(contact.get("email")):
                     self.values["contact_email"] = text(contact.get("email"))
-                if "contact_name" in self.values or "contact_email" in self.values:
-                    self.values["contact_public"] = True  # the publisher published it
                 return
         self._buyer_ref = {}
         self.values["buyer"] = self.defaults["buyer"] = "Unknown buyer"
