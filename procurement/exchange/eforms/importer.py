@@ -30,14 +30,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from procurement.cases.cities import city_code, fold
-from procurement.cases.fields import FIELDS, REQUIRED_FIELDS
+from procurement.cases.fields import FIELDS
 from procurement.cases.store import audit
 from procurement.cases.store.create import BulkWriter, Prepared, city_codes
 from procurement.cases.store.references import ocid_prefix
 from procurement.cases.store.update import update_case
-from procurement.cases.validate import EMPTY, MAX_MONEY, MONEY_FIELDS, validate
+from procurement.cases.validate import EMPTY, MAX_MONEY
 from procurement.cases.values import case_values, changed, diff, jsonable, normalised
-from procurement.core.errors import BadInput, FieldError, ProcurementError, ValidationError
+from procurement.core.errors import BadInput, ProcurementError, ValidationError
 from procurement.exchange.eforms import codes
 from procurement.exchange.eforms.compile import (
     ORIGIN,
@@ -64,12 +64,11 @@ from procurement.exchange.eforms.sources import (
     parse_xml,
     read_sources,
 )
+from procurement.exchange.outside import DEFAULTS, validated_from_outside
 from procurement.exchange.summary import ImportSummary
 from procurement.storage.models import Case
 
 BATCH = 500
-MAX_PASSES = 10
-DEFAULTS = {"sector": "other", "procedure": "other", "category": "services"}
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 EXTRA_KEY = "eforms"
 # What reading or mapping a notice unlike any seen may raise: that notice is skipped with the
@@ -239,33 +238,13 @@ def _read(run: Run, paths: Sequence[Path]) -> list[str]:
 
 
 def _validated(run: Run, where: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Clean values through the one validation; an optional value it refuses is left empty
-    and a required one takes its default (each warned). Raises ValidationError."""
-    for _ in range(MAX_PASSES):
-        try:
-            return validate(values, cities=run.cities, require=REQUIRED_FIELDS)
-        except ValidationError as exc:
-            errors = exc.errors
-        fatal: list[FieldError] = []
-        for error in errors:
-            name = error.field
-            if name in DEFAULTS and values.get(name) != DEFAULTS[name]:
-                run.warn(where, f"{name}: {error.message}; '{DEFAULTS[name]}' used")
-                values[name] = DEFAULTS[name]
-            elif name in REQUIRED_FIELDS:
-                fatal.append(error)
-            elif name in values and values[name] is not None:
-                run.warn(where, f"{name}: {error.message}; left empty")
-                values.pop(name)
-            elif name == "currency":
-                for money in MONEY_FIELDS:
-                    values.pop(money, None)
-                run.warn(where, f"currency: {error.message}; amounts left empty")
-            else:
-                fatal.append(error)
-        if fatal:
-            raise ValidationError(fatal)
-    raise ValidationError([FieldError("notice", "could not be mapped to a valid case")])
+    """Clean values, mended as an import from outside is (:mod:`..outside`)."""
+    return validated_from_outside(
+        values,
+        cities=run.cities,
+        warn=lambda name, message: run.warn(where, f"{name}: {message}"),
+        what="notice",
+    )
 
 
 def _defaults(run: Run, where: str, compiled: Compiled) -> dict[str, Any]:

@@ -23,14 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from procurement.cases.fields import DEMO_PUBLISHER, FIELDS, PPP_FIELDS, REQUIRED_FIELDS
+from procurement.cases.fields import DEMO_PUBLISHER, FIELDS
 from procurement.cases.store import audit
 from procurement.cases.store.create import BulkWriter, Prepared, city_codes
 from procurement.cases.store.references import identity_problems
 from procurement.cases.store.update import update_case
-from procurement.cases.validate import EMPTY, MONEY_FIELDS, validate
+from procurement.cases.validate import EMPTY
 from procurement.cases.values import case_values, changed, normalised
-from procurement.core.errors import BadInput, FieldError, ProcurementError, ValidationError
+from procurement.core.errors import BadInput, ProcurementError, ValidationError
 from procurement.exchange.ocds import EXTENSION, store
 from procurement.exchange.ocds.compile import Compiled, Received, compile_ocid, release_time
 from procurement.exchange.ocds.detect import sniff_encoding
@@ -53,11 +53,10 @@ from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import PackageMeta, Spill
 from procurement.exchange.ocds.to_ocds import ReleaseView, build_release
 from procurement.exchange.ocds.validate import dotted, release_errors, values_valid
+from procurement.exchange.outside import MAX_PASSES, validated_from_outside
 from procurement.exchange.summary import ImportSummary
 from procurement.storage.models import Case
 
-DEFAULTS = {"sector": "other", "procedure": "other", "category": "services"}
-MAX_PASSES = 10
 BATCH = 500  # contracting processes mapped, then new cases written, at a time
 
 
@@ -116,43 +115,15 @@ def _validated(
     values: dict[str, Any],
     defaults: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Clean values; optional values the validation layer refuses are left empty (warned),
-    required ones take their documented default (recorded in ``defaults``). Raises
-    ValidationError if that fails."""
-    if defaults is None:
-        defaults = {}
-    for _ in range(MAX_PASSES):
-        try:
-            return validate(values, cities=run.cities, require=REQUIRED_FIELDS)
-        except ValidationError as exc:
-            errors = exc.errors
-        fatal: list[FieldError] = []
-        for error in errors:
-            name = error.field
-            if name in DEFAULTS and values.get(name) != DEFAULTS[name]:
-                run.warn(release_id, name, f"{error.message}; '{DEFAULTS[name]}' used")
-                values[name] = defaults[name] = DEFAULTS[name]
-            elif name in REQUIRED_FIELDS:
-                fatal.append(error)
-            elif name in values and values[name] is not None:
-                run.warn(release_id, name, f"{error.message}; left empty")
-                values.pop(name)
-            elif name == "currency":
-                for money in MONEY_FIELDS:
-                    values.pop(money, None)
-                run.warn(release_id, "currency", f"{error.message}; amounts left empty")
-            elif name == "best_practice_rationale":
-                values.pop("best_practice", None)
-                run.warn(release_id, name, f"{error.message}; best-practice flag left empty")
-            elif name == "ppp_model":
-                for f in PPP_FIELDS:
-                    values.pop(f.name, None)
-                run.warn(release_id, name, f"{error.message}; PPP details left empty")
-            else:
-                fatal.append(error)
-        if fatal:
-            raise ValidationError(fatal)
-    raise ValidationError([FieldError("release", "could not be mapped to a valid case")])
+    """Clean values, mended as an import from outside is (:mod:`..outside`); the defaults
+    used are recorded in ``defaults``."""
+    return validated_from_outside(
+        values,
+        cities=run.cities,
+        warn=lambda name, message: run.warn(release_id, name, message),
+        defaults=defaults,
+        what="release",
+    )
 
 
 def _changed_fields(current: Mapping[str, Any], clean: Mapping[str, Any]) -> dict[str, Any]:
