@@ -138,3 +138,38 @@ def test_import_takes_several_files_each_its_own_import(run: Run, tmp_path: Path
     )
     titles = sorted(c["title"] for c in json.loads(run("case", "list", "--format", "json").stdout))
     assert titles == ["First", "Second"]
+
+
+def test_a_closed_pipe_ends_an_export_quietly(tmp_path: Path) -> None:
+    """`procurement export -o - | head`: when the reader stops early, the command ends
+    without a message (no "Broken pipe" error, no traceback)."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from procurement.cli import cli
+
+    url = f"sqlite:///{tmp_path / 'pipe.sqlite'}"
+    assert_ok(CliRunner().invoke(cli, ["--database", url, "init"]))
+    sheet = tmp_path / "many.csv"
+    rows = [
+        f"HEL,City of Helsinki,Street lights batch {i},goods,energy,open,planned" for i in range(80)
+    ]
+    sheet.write_text("city,buyer,title,category,sector,procedure,status\n" + "\n".join(rows) + "\n")
+    assert_ok(CliRunner().invoke(cli, ["--database", url, "import", str(sheet)]))
+    program = str(Path(sys.executable).with_name("procurement"))
+    for fmt in ("ocds", "json"):
+        child = subprocess.Popen(
+            [program, "--database", url, "export", "--format", fmt, "-o", "-"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert child.stdout is not None and child.stderr is not None
+        assert len(child.stdout.read(10)) == 10
+        child.stdout.close()  # the reader goes away, as `head` does, with more to come
+        error = child.stderr.read().decode()
+        child.wait(timeout=60)
+        child.stderr.close()
+        assert error == "", (fmt, error)
+        assert child.returncode in (0, 1)

@@ -66,6 +66,8 @@ class LazyGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`| head`): click ends quietly
         except KeyboardInterrupt:
             # Ctrl-C: the transaction was rolled back; 130 as shells report it
             click.echo("Interrupted: nothing was saved.", err=True)
