@@ -9,8 +9,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Self
 
-from procurement.core import labels
-
 
 class Codelist(StrEnum):
     """A closed codelist: ``value`` is the stored kebab-case code, ``label`` its human name."""
@@ -46,6 +44,8 @@ class Codelist(StrEnum):
         lookup = _LOOKUPS.get(cls)
         if lookup is None:
             # labels in the member cities' languages first, so English labels and codes win
+            from procurement.core import labels  # the labels file is read on first use
+
             field = LOCALISED.get(cls.__name__)
             translated = labels.translations(field) if field else {}
             lookup = {text: cls(code) for text, code in translated.items()}

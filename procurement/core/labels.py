@@ -25,10 +25,8 @@ The registry's code  → eForms code (BT-23 contract nature, BT-105 procedure ty
 
 from __future__ import annotations
 
-import json
 import os
 from functools import cache
-from importlib import resources
 
 from procurement.core.errors import BadInput
 
@@ -52,6 +50,9 @@ _chosen: list[str] = []
 
 @cache
 def _table() -> dict[str, dict[str, dict[str, str]]]:
+    import json  # loaded when a label is first needed: `--help` never pays for it
+    from importlib import resources
+
     text = resources.files("procurement").joinpath("data/codelist-labels.json").read_text("utf-8")
     labels: dict[str, dict[str, dict[str, str]]] = json.loads(text)["labels"]
     return labels
