@@ -441,6 +441,7 @@ class Generator:
                             "baseline": Decimal(0),
                             "target": target,
                             "achieved": achieved,
+                            "lower_is_better": None,  # higher: the target is above 0
                         }
                     )
                 values["kpis"] = kpis

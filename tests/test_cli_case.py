@@ -76,6 +76,7 @@ def test_add_by_flags_every_kind_of_field(run: Run) -> None:
             "baseline": "0",
             "target": "100",
             "achieved": "120",
+            "lower_is_better": None,
         }
     ]
     assigned = ["removed", "origin", "created_at", "updated_at"]

@@ -152,6 +152,7 @@ def test_outcome_set_exact_values(run: Run, reference: str) -> None:
                 "baseline": "0",
                 "target": "100",
                 "achieved": "120",
+                "lower_is_better": None,
             },
             {
                 "name": "energy-saved",
@@ -159,6 +160,7 @@ def test_outcome_set_exact_values(run: Run, reference: str) -> None:
                 "baseline": None,
                 "target": None,
                 "achieved": stored["kpis"][1]["achieved"],
+                "lower_is_better": None,
             },
         ],
     }
@@ -203,7 +205,8 @@ def test_outcome_errors_one_line_exit_2(run: Run, reference: str) -> None:
             "from 1 to 5; kpis: KPI achieved value 'lots' is not a number\n"
         ),
         ("--kpi", "co2"): (
-            "Error: invalid input: kpis: 'co2' should be NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]]\n"
+            "Error: invalid input: kpis: 'co2' should be "
+            "NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET[:lower|higher]]]]\n"
         ),
         ("--satisfaction", "4", "--completed-on", "2020-01-01"): (
             "Error: invalid input: completed_on: "

@@ -283,6 +283,7 @@ def test_bad_row_rejects_the_whole_file_then_the_fixed_file_adds_four(
         "baseline": None,
         "target": None,
         "achieved": "120.5",
+        "lower_is_better": None,
     }
     assert cases["RIX"]["risks"] == {
         "construction": "private",

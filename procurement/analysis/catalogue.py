@@ -187,13 +187,18 @@ INDICATORS: tuple[Indicator, ...] = (
         "KPI attainment",
         "How far KPIs moved from their baseline to their target (1 = target met, whether "
         "the target lies above the baseline or below it: lower is better), averaged per case "
-        "first. A KPI without a baseline or achieved value, or whose target equals its "
-        "baseline, cannot be scored; cases with no scorable KPI are counted as left out.",
-        "(achieved − baseline) / (target − baseline); mean over the case's scorable KPIs",
+        "first. A KPI that says whether lower is better but has no baseline (or a target equal "
+        "to it) is scored against its target in that direction. A KPI without an achieved "
+        "value or target, or without both a baseline and a direction, cannot be scored; cases "
+        "with no scorable KPI are counted as left out.",
+        "(achieved − baseline) / (target − baseline); without a baseline: achieved / target "
+        "(higher is better) or target / achieved (lower is better); mean over the case's "
+        "scorable KPIs",
         "ratio",
         "higher",
         quantiles=True,
-        denominator="cases with at least one KPI with baseline, target ≠ baseline and achieved",
+        denominator="cases with at least one scorable KPI (achieved and target, and a baseline "
+        "≠ target or a direction)",
     ),
     Indicator(
         "satisfaction",
@@ -307,8 +312,8 @@ LEFT_OUT_REASON = {
     "schedule_delay": "completion date recorded for a contract not completed",
     "on_time_share": "completion date recorded for a contract not completed",
     "total_final_eur": "final value recorded for a contract not completed (interim figure)",
-    "kpi_attainment": "cases whose KPIs cannot be scored (no baseline or achieved value, or a "
-    "target equal to the baseline)",
+    "kpi_attainment": "cases whose KPIs cannot be scored (no achieved value or target, or "
+    "neither a baseline other than the target nor a direction)",
 }
 
 # Extreme decision periods (days from publication to award) flagged as red flags.

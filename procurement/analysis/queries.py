@@ -145,17 +145,22 @@ def kpi_attainment_subquery() -> Subquery:
 
     A KPI is scored from its baseline, target and achieved value: (achieved − baseline) /
     (target − baseline). Its direction is that of the target from the baseline (a target below
-    the baseline: lower is better), so 1 means the target is met either way. A KPI without a
-    baseline or achieved value, or whose target equals its baseline, says nothing about its
-    direction or progress: it cannot be scored, and is counted as such, never guessed."""
+    the baseline: lower is better), so 1 means the target is met either way. A KPI that says
+    which direction is better (``lower_is_better``) but has no baseline, or a target equal to
+    its baseline, is scored against its target alone: achieved / target when higher is better,
+    target / achieved when lower is better (emissions 40 t against a target of 50 t: 1.25).
+    A KPI without an achieved value or target, or without a baseline and a direction, says
+    nothing about its progress: it cannot be scored, and is counted as such, never guessed.
+    (:func:`procurement.reporting.case_page` scores one KPI the same way.)"""
     baseline, target, achieved = _num(Kpi.baseline), _num(Kpi.target), _num(Kpi.achieved)
-    scorable = and_(
-        Kpi.achieved.is_not(None),
-        Kpi.baseline.is_not(None),
-        Kpi.target.is_not(None),
-        Kpi.target != Kpi.baseline,
+    measured = and_(Kpi.achieved.is_not(None), Kpi.target.is_not(None))
+    from_baseline = and_(measured, Kpi.baseline.is_not(None), Kpi.target != Kpi.baseline)
+    attainment = case(
+        (from_baseline, (achieved - baseline) / (target - baseline)),
+        (and_(measured, Kpi.lower_is_better.is_(True), Kpi.achieved > 0), target / achieved),
+        (and_(measured, Kpi.lower_is_better.is_(False), Kpi.target > 0), achieved / target),
+        else_=None,
     )
-    attainment = case((scorable, (achieved - baseline) / (target - baseline)), else_=None)
     return (
         select(
             Kpi.case_id.label("case_id"),

@@ -178,7 +178,8 @@ FIELDS: tuple[Field, ...] = (
         "kpis",
         "kpis",
         "outcome",
-        "Key performance indicators: NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]], separated by ';'.",
+        "Key performance indicators: NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET[:lower|higher]]]], "
+        "separated by ';' (lower: lower values are better, e.g. emissions).",
     ),
 )
 

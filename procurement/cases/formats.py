@@ -70,11 +70,13 @@ def cell_text(name: str, value: Any) -> str:
     if name == "kpis":
         parts = []
         for k in value:
+            lower = k.get("lower_is_better")
             fields = [
                 jsonable(k["achieved"]),
                 k["unit"],
                 jsonable(k["baseline"]),
                 jsonable(k["target"]),
+                None if lower is None else "lower" if lower else "higher",
             ]
             text = ":".join("" if f is None else str(f) for f in fields).rstrip(":")
             parts.append(f"{k['name']}={text}")

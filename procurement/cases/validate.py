@@ -423,22 +423,52 @@ def _kpi_number(value: Any, what: str) -> Decimal | None:
         raise Invalid(f"KPI {what} {exc}") from None
 
 
+KPI_TEXT = "NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET[:lower|higher]]]]"
+
+
 def parse_kpi_text(text: str) -> dict[str, Any]:
-    """``NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]]`` as a KPI mapping."""
+    """``NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET[:lower|higher]]]]`` as a KPI mapping (the
+    last part: whether lower or higher values are better)."""
     if "=" not in text:
-        raise Invalid(f"'{text.strip()}' should be NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]]")
+        raise Invalid(f"'{text.strip()}' should be {KPI_TEXT}")
     name, _, rest = text.partition("=")
     parts = rest.split(":")
-    if len(parts) > 4:
-        raise Invalid(f"'{text.strip()}' has too many ':' parts")
-    parts += [""] * (4 - len(parts))
+    if len(parts) > 5:
+        raise Invalid(f"'{text.strip()}' has too many ':' parts; write {KPI_TEXT}")
+    parts += [""] * (5 - len(parts))
     return {
         "name": name,
         "achieved": parts[0],
         "unit": parts[1],
         "baseline": parts[2],
         "target": parts[3],
+        "lower_is_better": parts[4],
     }
+
+
+LOWER_WORDS = {"lower", "lower-is-better", "down", "decrease"}
+HIGHER_WORDS = {"higher", "higher-is-better", "up", "increase"}
+
+
+def _kpi_direction(value: Any, name: str) -> bool | None:
+    """Whether lower values of a KPI are better: ``lower``/``higher`` (or true/false, yes/no
+    for ``lower_is_better``); None when not given."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in LOWER_WORDS:
+        return True
+    if text in HIGHER_WORDS:
+        return False
+    try:
+        return parse_boolean(text)
+    except Invalid:
+        raise Invalid(
+            f"KPI '{name}': '{value}' is not a direction; write lower (lower values are "
+            "better, e.g. emissions) or higher"
+        ) from None
 
 
 def parse_kpis(value: Any) -> list[dict[str, Any]]:
@@ -455,7 +485,7 @@ def parse_kpis(value: Any) -> list[dict[str, Any]]:
     for item in items:
         if not isinstance(item, Mapping):
             raise Invalid("each KPI needs name, achieved, unit, baseline, target")
-        unknown = set(item) - {"name", "unit", "baseline", "target", "achieved"}
+        unknown = set(item) - {"name", "unit", "baseline", "target", "achieved", "lower_is_better"}
         if unknown:
             raise Invalid(f"unknown KPI key(s): {', '.join(sorted(map(str, unknown)))}")
         name = str(item.get("name") or "").strip().lower().replace("_", "-").replace(" ", "-")
@@ -465,13 +495,29 @@ def parse_kpis(value: Any) -> list[dict[str, Any]]:
             raise Invalid(f"KPI '{name}' is given twice")
         seen.add(name)
         unit = item.get("unit")
+        baseline = _kpi_number(item.get("baseline"), "baseline")
+        target = _kpi_number(item.get("target"), "target")
+        lower = _kpi_direction(item.get("lower_is_better"), name)
+        if (
+            lower is not None
+            and baseline is not None
+            and target is not None
+            and target != baseline
+            and (target < baseline) != lower
+        ):
+            said, implied = ("lower", "above") if lower else ("higher", "below")
+            raise Invalid(
+                f"KPI '{name}': {said} is better, but its target {target} is {implied} "
+                f"its baseline {baseline}; correct the direction or the numbers"
+            )
         result.append(
             {
                 "name": name,
                 "unit": None if is_blank(unit) else parse_text(unit, 40),
-                "baseline": _kpi_number(item.get("baseline"), "baseline"),
-                "target": _kpi_number(item.get("target"), "target"),
+                "baseline": baseline,
+                "target": target,
                 "achieved": _kpi_number(item.get("achieved"), "achieved value"),
+                "lower_is_better": lower,
             }
         )
     return result

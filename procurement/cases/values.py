@@ -48,7 +48,7 @@ def case_values(case: Case) -> dict[str, Any]:
 
 
 PLAIN_TYPES = frozenset({str, int, bool, float})  # JSON as they are
-KPI_KEYS = ("name", "unit", "baseline", "target", "achieved")
+KPI_KEYS = ("name", "unit", "baseline", "target", "achieved", "lower_is_better")
 # the outcome's own columns (the KPIs are rows of their own)
 OUTCOME_COLUMNS = tuple(f.name for f in OUTCOME_FIELDS if f.name != "kpis")
 PPP_COLUMNS = tuple(n for n in (f.name for f in FIELDS) if n in PPP_NAMES and n != "risks")

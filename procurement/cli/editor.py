@@ -23,7 +23,7 @@ from procurement.core.errors import BadInput
 from procurement.core.limits import CASE_FILE_BYTES, MAX_DEPTH, TOO_DEEP, limit_depth, read_limited
 
 ERROR_MARK = "#! "
-KPI_KEYS = ("name", "achieved", "unit", "baseline", "target")
+KPI_KEYS = ("name", "achieved", "unit", "baseline", "target", "lower_is_better")
 
 
 class _Refused(yaml.YAMLError):

@@ -51,7 +51,7 @@ METAVAR = {
     "percent": "PERCENT",
     "rating": "1-5",
     "risks": "CATEGORY=ALLOC",
-    "kpis": "NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]]",
+    "kpis": "NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET[:lower|higher]]]]",
     "documents": '"URL TITLE"',
 }
 

@@ -48,7 +48,8 @@ def set_(app: AppContext, /, reference: str, clear_kpis: bool, fmt: str, **param
     """Set the outcome of a case; only the options given change.
 
     Each --kpi adds a key performance indicator or changes the one of the same name:
-    NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]]. Flagging best practice needs a rationale.
+    NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET[:lower|higher]]]] (lower: lower values are
+    better, e.g. emissions). Flagging best practice needs a rationale.
 
     \b
     Example:

@@ -25,11 +25,19 @@ AmountText = Callable[..., str]
 
 def _kpi_attainment(kpi: dict[str, Any]) -> float | None:
     """As the reports score a KPI (:func:`procurement.analysis.queries.kpi_attainment_subquery`):
-    (achieved − baseline) / (target − baseline); None when it cannot be scored."""
+    (achieved − baseline) / (target − baseline); without a baseline, against the target in the
+    KPI's direction; None when it cannot be scored."""
     achieved, target, baseline = kpi["achieved"], kpi["target"], kpi["baseline"]
-    if achieved is None or target is None or baseline is None or target == baseline:
+    lower = kpi.get("lower_is_better")
+    if achieved is None or target is None:
         return None
-    return float((achieved - baseline) / (target - baseline))
+    if baseline is not None and target != baseline:
+        return float((achieved - baseline) / (target - baseline))
+    if lower is True and achieved > 0:
+        return float(target / achieved)
+    if lower is False and target > 0:
+        return float(achieved / target)
+    return None
 
 
 def _date(value: dt.date | None) -> str:

@@ -170,6 +170,7 @@ class Kpi(Base):
     baseline: Mapped[Decimal | None]
     target: Mapped[Decimal | None]
     achieved: Mapped[Decimal | None]
+    lower_is_better: Mapped[bool | None]
 
 
 class Document(Base):

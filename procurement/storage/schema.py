@@ -265,6 +265,9 @@ kpis = Table(
     Column("baseline", Numeric(20, 4)),
     Column("target", Numeric(20, 4)),
     Column("achieved", Numeric(20, 4)),
+    # lower values are better (emissions, costs); None: the direction is that of the target
+    # from the baseline, or unknown
+    Column("lower_is_better", Boolean),
     UniqueConstraint("case_id", "name", name="uq_kpis_case_id_name"),
 )
 

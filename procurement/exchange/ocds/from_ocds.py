@@ -658,4 +658,14 @@ class ReleaseReader:
             if outcome.get(key) is not None:
                 v[name] = outcome[key]
         if outcome.get("kpis"):
-            v["kpis"] = outcome.get("kpis")
+            kpis = outcome.get("kpis")
+            v["kpis"] = (
+                [
+                    {("lower_is_better" if k == "lowerIsBetter" else k): x for k, x in kpi.items()}
+                    if isinstance(kpi, dict)
+                    else kpi
+                    for kpi in kpis
+                ]
+                if isinstance(kpis, list)
+                else kpis
+            )

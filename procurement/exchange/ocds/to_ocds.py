@@ -336,6 +336,7 @@ def _extension(view: ReleaseView) -> dict[str, Any]:
                 "baseline": _maybe_number(k.get("baseline")),
                 "target": _maybe_number(k.get("target")),
                 "achieved": _maybe_number(k.get("achieved")),
+                "lowerIsBetter": k.get("lower_is_better"),
             }
         )
         for k in v.get("kpis") or []

@@ -94,8 +94,9 @@ FORMATS: dict[str, str] = {
     "rating": "A whole number from 1 (low) to 5 (high).",
     "risks": "CATEGORY=public|private|shared pairs separated by ';', "
     "e.g. construction=private;demand=public. Categories:",
-    "kpis": "NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET]]] separated by ';', "
-    "e.g. co2-reduction=120:t/yr:0:100;energy-saved=850:MWh/yr",
+    "kpis": "NAME=ACHIEVED[:UNIT[:BASELINE[:TARGET[:lower|higher]]]] separated by ';', "
+    "e.g. co2-reduction=120:t/yr:0:100;energy-saved=850:MWh/yr;co2-emissions=40:t::50:lower "
+    "(the last part: lower or higher values are better)",
     "documents": "One link per line: the URL (http or https), a space, then an optional "
     f"title. At most {MAX_LIST}.",
 }
