@@ -173,3 +173,31 @@ def test_a_closed_pipe_ends_an_export_quietly(tmp_path: Path) -> None:
         child.stderr.close()
         assert error == "", (fmt, error)
         assert child.returncode in (0, 1)
+
+
+def test_an_import_that_reads_nothing_fails(run: Run, tmp_path: Path) -> None:
+    """A file whose every record is refused (an XML file that is no eForms notice, OCDS
+    releases without ocid) reports the reasons and exits non-zero: a script must not take it
+    for success. A file with one good record among bad ones still succeeds."""
+    not_a_notice = tmp_path / "page.xml"
+    not_a_notice.write_text("<html/>", encoding="utf-8")
+    no_ocid = tmp_path / "releases.json"
+    no_ocid.write_text(json.dumps({"releases": [{"id": "r1", "tag": ["tender"]}]}))
+    for source in (not_a_notice, no_ocid):
+        result = run("import", str(source), "--city", "HEL")
+        assert result.exit_code == 2, result.output
+        assert result.output.splitlines()[-1] == (
+            f"Error: nothing was imported from {source.name}: every record was skipped (the "
+            "reasons are listed above); fix them and import again"
+        )
+        assert "Traceback" not in result.output
+    good = {
+        "ocid": "ocds-b5fd17-pipe-1", "id": "r2", "date": "2025-01-02T00:00:00Z",
+        "tag": ["tender"], "initiationType": "tender",
+        "buyer": {"name": "City of Helsinki"},
+        "tender": {"title": "Street lights", "procurementMethod": "open", "status": "active"},
+    }  # fmt: skip
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps({"releases": [{"id": "r1", "tag": ["tender"]}, good]}))
+    result = assert_ok(run("import", str(mixed), "--city", "HEL"))
+    assert result.output.startswith("mixed.json: 1 created")

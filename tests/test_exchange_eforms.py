@@ -363,11 +363,14 @@ def test_city_from_the_buyer_town_and_from_a_city_map(
     assert lines(result)[0] == "helsinki.xml: 1 created, 0 updated, 0 unchanged, 0 skipped"
     assert case_of(engine, "31f258b6-5eb2-4875-8997-affa3cdce27c").city_code == "HEL"
 
-    skipped = assert_ok(run("import", str(NOTICES / "cn_24_FRA_comments.xml")))
-    assert lines(skipped)[-1] == (
+    skipped = run("import", str(NOTICES / "cn_24_FRA_comments.xml"))
+    assert skipped.exit_code == 2  # nothing could be imported: a failure, with the reason
+    assert lines(skipped)[-2:] == [
         "skipped cn_24_FRA_comments.xml: the buyer (buyer Rouen Habitat, town Rouen Cedex 1, NUTS "
-        "FRD22) is in no member city; give --city CODE, or a --city-map line for it"
-    )
+        "FRD22) is in no member city; give --city CODE, or a --city-map line for it",
+        "Error: nothing was imported from cn_24_FRA_comments.xml: every record was skipped "
+        "(the reasons are listed above); fix them and import again",
+    ]
     city_map = tmp_path / "buyers.csv"
     city_map.write_text("buyer,city\nFRD22,Rīga\n", "utf-8")
     mapped = assert_ok(

@@ -282,12 +282,14 @@ def test_bad_files_and_options(
     assert result.output.startswith("Error: truncated.json is not valid JSON (")
     assert result.output.strip().endswith("nothing was imported. Check that the file is complete")
     result = run("import", str(DATA / "portal-release-package.json"))
-    assert result.exit_code == 0
-    assert lines(result)[-1] == (
+    assert result.exit_code == 2  # nothing could be imported: a failure, with the reasons
+    assert lines(result)[-2:] == [
         "skipped portal-release-package.json, release ocds-b5fd17-0a1b2c3d-award-1 (ocid "
         "ocds-b5fd17-0a1b2c3d): no city for this case: give --city CODE, or --city-map with the "
-        "buyer (buyer identifiers: PB1234, GB-GOR-PB1234)"
-    )
+        "buyer (buyer identifiers: PB1234, GB-GOR-PB1234)",
+        "Error: nothing was imported from portal-release-package.json: every record was "
+        "skipped (the reasons are listed above); fix them and import again",
+    ]
     result = run("import", str(DATA / "portal-release-package.json"), "--city", "XXX")
     assert result.exit_code == 2 and "unknown city 'XXX' for --city" in result.output
     bad_map = tmp_path / "map.csv"

@@ -93,15 +93,17 @@ def import_notice_paths(
         summary = app.run_in_transaction(work)
     if as_json:
         click.echo(dumps(summary.as_dict()))
-        return
-    lines = summary.lines(per_row=True if verbose else None)
-    click.echo(lines[0])
-    changed = [("created", summary.created), ("updated", summary.updated)]
-    for action, references in changed:
-        for reference in references if verbose or len(references) <= 50 else []:
-            click.echo(f"  {reference} {action}")
-    for line in lines[1:]:
-        click.echo(line)
+    else:
+        lines = summary.lines(per_row=True if verbose else None)
+        click.echo(lines[0])
+        changed = [("created", summary.created), ("updated", summary.updated)]
+        for action, references in changed:
+            for reference in references if verbose or len(references) <= 50 else []:
+                click.echo(f"  {reference} {action}")
+        for line in lines[1:]:
+            click.echo(line)
+    if summary.nothing_read():
+        raise BadInput(summary.refusal())
 
 
 def notice_imports(command: F) -> F:

@@ -268,6 +268,8 @@ def _import_file(
     else:
         for line in summary.lines(per_row=True if verbose else None):
             click.echo(line)
+    if summary.nothing_read():
+        raise BadInput(summary.refusal())
     if write_back is not None:
         _write_back_references(file, kind, write_back, summary, as_json)
 

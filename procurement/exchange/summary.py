@@ -17,6 +17,8 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
     warnings: list[str] = field(default_factory=list)
+    # Records skipped as wrong (not those skipped for a reason such as another city's buyer)
+    refused: int = 0
     # Spreadsheets: (row, reference, "created" | "updated" | "unchanged") of every row; the
     # reference is None for a case a dry run would create with a new reference.
     rows: list[tuple[int, str | None, str]] = field(default_factory=list)
@@ -41,6 +43,18 @@ class ImportSummary:
         if self.dry_run:
             out.append("Dry run: nothing was written.")
         return out
+
+    def nothing_read(self) -> bool:
+        """Whether the input gave nothing but refused records: no case created, updated or
+        found unchanged, and at least one record skipped as wrong."""
+        return self.refused > 0 and not (self.created or self.updated or self.unchanged)
+
+    def refusal(self) -> str:
+        """The one-line error of an import that read nothing (see :meth:`nothing_read`)."""
+        return (
+            f"nothing was imported from {self.source}: every record was skipped (the reasons "
+            "are listed above); fix them and import again"
+        )
 
     def as_dict(self) -> dict[str, object]:
         """The summary for scripts (``import --json``): stable keys, every row's action."""

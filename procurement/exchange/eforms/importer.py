@@ -551,6 +551,7 @@ def import_notices(
     )
     ocids = _read(run, paths)
     _compile_all(run, ocids)
+    summary.refused = len(run.bad)
     if strict and run.bad:
         more = f" (and {len(run.bad) - 1} more)" if len(run.bad) > 1 else ""
         raise BadInput(f"{run.bad[0]}{more}; nothing was imported (--strict)")

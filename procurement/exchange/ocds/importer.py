@@ -725,6 +725,7 @@ def import_ocds(
                 _import_chunk(run, spill, chunk)
         finally:
             spill.close()
+    summary.refused = len(run.bad)
     if strict and run.bad:
         more = f" (and {len(run.bad) - 1} more)" if len(run.bad) > 1 else ""
         raise BadInput(f"{run.bad[0]}{more}; nothing was imported (--strict)")
