@@ -6,16 +6,23 @@ an import from outside does not give up the whole contracting process: an option
 empty, a required code takes its documented default, amounts without a valid currency are left
 empty, and the importer warns about each. Only what cannot be mended (a city, a title, a buyer)
 refuses the process.
+
+Both such importers also share how a city is given (``--city``, a ``--city-map`` CSV) and how an
+import ends (``--strict``, an input that held nothing).
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
 
+from procurement.cases.cities import city_code, fold
 from procurement.cases.fields import PPP_FIELDS, REQUIRED_FIELDS
 from procurement.cases.validate import MONEY_FIELDS, validate
-from procurement.core.errors import FieldError, ValidationError
+from procurement.core.errors import BadInput, FieldError, ValidationError
+from procurement.exchange.summary import ImportSummary
 
 # The documented default of each required code that another publisher may leave out.
 DEFAULTS = {"sector": "other", "procedure": "other", "category": "services"}
@@ -66,3 +73,60 @@ def validated_from_outside(
         if fatal:
             raise ValidationError(fatal)
     raise ValidationError([FieldError(what, "could not be mapped to a valid case")])
+
+
+def import_city(city: str, cities: Collection[str], *, names: bool) -> str:
+    """The member city ``--city`` names (a code; with ``names`` also a city's name)."""
+    code = (city_code(city) if names else None) or city.strip().upper()
+    if code not in cities:
+        raise BadInput(f"unknown city '{city}' for --city; known: {', '.join(sorted(cities))}")
+    return code
+
+
+def read_city_map(
+    path: Path,
+    cities: Collection[str],
+    *,
+    key: Callable[[str], str],
+    headers: Collection[str],
+    columns: str,
+    names: bool,
+) -> dict[str, str]:
+    """``KEY,CITY`` rows of a ``--city-map`` CSV (UTF-8; a first row whose key is one of
+    ``headers`` is a header): ``key(KEY)`` to the city code (a code; with ``names`` also a
+    city's name). ``columns`` names the two columns in messages."""
+    mapping: dict[str, str] = {}
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for number, row in enumerate(csv.reader(handle), start=1):
+                if not row or not "".join(row).strip():
+                    continue
+                if number == 1 and fold(row[0]) in headers:
+                    continue
+                if len(row) < 2:
+                    raise BadInput(f"{path.name}, line {number}: expected {columns}")
+                code = (city_code(row[1]) if names else None) or row[1].strip().upper()
+                if code not in cities:
+                    raise BadInput(
+                        f"{path.name}, line {number}: unknown city '{row[1].strip()}'; known: "
+                        f"{', '.join(sorted(cities))}"
+                    )
+                mapping[key(row[0])] = code
+    except UnicodeDecodeError:
+        raise BadInput(f"{path.name} is not UTF-8 text; save the city map as UTF-8 CSV") from None
+    except OSError as exc:
+        raise BadInput(f"{path.name} cannot be read ({exc.strerror or exc})") from None
+    return mapping
+
+
+def finished(summary: ImportSummary, bad: list[str], *, strict: bool, empty: str) -> ImportSummary:
+    """The summary of an import from outside once everything was read: with ``strict`` the
+    first bad record refuses it all; an input that held nothing at all is refused (``empty``
+    says what it should have held)."""
+    summary.refused = len(bad)
+    if strict and bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise BadInput(f"{bad[0]}{more}; nothing was imported (--strict)")
+    if not (summary.created or summary.updated or summary.unchanged or summary.skipped):
+        raise BadInput(f"{summary.source} holds no {empty}; nothing was imported")
+    return summary

@@ -17,7 +17,6 @@ refuses the whole import (the caller's transaction is rolled back).
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,8 @@ from procurement.cases.store.references import ocid_prefix
 from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY, MAX_MONEY
 from procurement.cases.values import case_values, changed, diff, jsonable, normalised
-from procurement.core.errors import BadInput, ProcurementError, ValidationError
+from procurement.core.errors import ProcurementError, ValidationError
+from procurement.exchange import outside
 from procurement.exchange.eforms import codes
 from procurement.exchange.eforms.compile import (
     ORIGIN,
@@ -106,33 +106,14 @@ class Run:
 def read_city_map(path: Path, cities: set[str]) -> dict[str, str]:
     """``key,city`` rows: the key is the buyer's national identifier (BT-501), its name, its
     town (BT-513) or its NUTS code (BT-507), compared ignoring case and accents."""
-    mapping: dict[str, str] = {}
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for number, row in enumerate(csv.reader(handle), start=1):
-                if not row or not "".join(row).strip():
-                    continue
-                if number == 1 and fold(row[0]) in (
-                    "buyer",
-                    "key",
-                    "buyer identifier",
-                    "buyer_identifier",
-                ):
-                    continue
-                if len(row) < 2:
-                    raise BadInput(f"{path.name}, line {number}: expected buyer,city")
-                code = city_code(row[1]) or row[1].strip().upper()
-                if code not in cities:
-                    raise BadInput(
-                        f"{path.name}, line {number}: unknown city '{row[1].strip()}'; known: "
-                        f"{', '.join(sorted(cities))}"
-                    )
-                mapping[fold(row[0])] = code
-    except UnicodeDecodeError:
-        raise BadInput(f"{path.name} is not UTF-8 text; save the city map as UTF-8 CSV") from None
-    except OSError as exc:
-        raise BadInput(f"{path.name} cannot be read ({exc.strerror or exc})") from None
-    return mapping
+    return outside.read_city_map(
+        path,
+        cities,
+        key=fold,
+        headers=("buyer", "key", "buyer identifier", "buyer_identifier"),
+        columns="buyer,city",
+        names=True,
+    )
 
 
 def _towns(town: str) -> list[str]:
@@ -535,10 +516,7 @@ def import_notices(
     summary = ImportSummary(source=source, dry_run=dry_run)
     cities = city_codes(session)
     if city is not None:
-        code = city_code(city) or city.strip().upper()
-        if code not in cities:
-            raise BadInput(f"unknown city '{city}' for --city; known: {', '.join(sorted(cities))}")
-        city = code
+        city = outside.import_city(city, cities, names=True)
     run = Run(
         session=session,
         user=user,
@@ -551,13 +529,9 @@ def import_notices(
     )
     ocids = _read(run, paths)
     _compile_all(run, ocids)
-    summary.refused = len(run.bad)
-    if strict and run.bad:
-        more = f" (and {len(run.bad) - 1} more)" if len(run.bad) > 1 else ""
-        raise BadInput(f"{run.bad[0]}{more}; nothing was imported (--strict)")
-    if not (summary.created or summary.updated or summary.unchanged or summary.skipped):
-        raise BadInput(f"{source} holds no eForms notices (.xml, .zip, .tar); nothing was imported")
-    return summary
+    return outside.finished(
+        summary, run.bad, strict=strict, empty="eForms notices (.xml, .zip, .tar)"
+    )
 
 
 __all__ = ["import_notices", "read_city_map"]

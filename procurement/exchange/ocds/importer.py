@@ -11,7 +11,6 @@ the good ones are kept, unless ``strict`` (then nothing is written).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Mapping
@@ -31,6 +30,7 @@ from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY
 from procurement.cases.values import case_values, changed, normalised
 from procurement.core.errors import BadInput, ProcurementError, ValidationError
+from procurement.exchange import outside
 from procurement.exchange.ocds import EXTENSION, store
 from procurement.exchange.ocds.compile import Compiled, Received, compile_ocid, release_time
 from procurement.exchange.ocds.detect import sniff_encoding
@@ -585,26 +585,14 @@ def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
 
 def read_city_map(path: Path, cities: set[str]) -> dict[str, str]:
     """``buyer_identifier,city`` rows (a header row is optional)."""
-    mapping: dict[str, str] = {}
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for number, row in enumerate(csv.reader(handle), start=1):
-                if not row or not "".join(row).strip():
-                    continue
-                if number == 1 and row[0].strip().lower() in ("buyer_identifier", "identifier"):
-                    continue
-                if len(row) < 2:
-                    raise BadInput(f"{path.name}, line {number}: expected buyer_identifier,city")
-                code = row[1].strip().upper()
-                if code not in cities:
-                    raise BadInput(
-                        f"{path.name}, line {number}: unknown city '{row[1].strip()}'; known: "
-                        f"{', '.join(sorted(cities))}"
-                    )
-                mapping[row[0].strip()] = code
-    except UnicodeDecodeError:
-        raise BadInput(f"{path.name} is not UTF-8 text; save the city map as UTF-8 CSV") from None
-    return mapping
+    return outside.read_city_map(
+        path,
+        cities,
+        key=str.strip,
+        headers=("buyer_identifier", "identifier"),
+        columns="buyer_identifier,city",
+        names=False,
+    )
 
 
 def _fresh(received: list[Received], stored: list[Received]) -> list[Received]:
@@ -692,9 +680,7 @@ def import_ocds(
     summary = ImportSummary(source=f"{path.name}/" if path.is_dir() else path.name, dry_run=dry_run)
     cities = city_codes(session)
     if city is not None:
-        city = city.strip().upper()
-        if city not in cities:
-            raise BadInput(f"unknown city '{city}' for --city; known: {', '.join(sorted(cities))}")
+        city = outside.import_city(city, cities, names=False)
     run = ImportRun(
         path=files[0],
         session=session,
@@ -725,13 +711,7 @@ def import_ocds(
                 _import_chunk(run, spill, chunk)
         finally:
             spill.close()
-    summary.refused = len(run.bad)
-    if strict and run.bad:
-        more = f" (and {len(run.bad) - 1} more)" if len(run.bad) > 1 else ""
-        raise BadInput(f"{run.bad[0]}{more}; nothing was imported (--strict)")
-    if not (summary.created or summary.updated or summary.unchanged or summary.skipped):
-        raise BadInput(f"{summary.source} holds no OCDS releases or records; nothing was imported")
-    return summary
+    return outside.finished(summary, run.bad, strict=strict, empty="OCDS releases or records")
 
 
 __all__ = ["import_ocds", "read_city_map"]
