@@ -446,3 +446,25 @@ def test_reading_a_big_package_keeps_memory_flat(tmp_path: Path) -> None:
     assert len(spill.rows("ocds-aaaaaa-7")) == 3
     assert spill.packages[0].publisher == "Late metadata"
     spill.close()
+
+
+def test_the_city_may_be_named_as_on_every_other_path(
+    session: Session, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """`--city Rīga` and a city map naming "Copenhagen" work as the codes do (issue 12: the
+    code, the English and the local name, on every input path and every --city)."""
+    run = closing(session, run)
+    result = assert_ok(run("import", str(DATA / "portal-release-package.json"), "--city", "Rīga"))
+    assert lines(result)[0].startswith("portal-release-package.json: 1 created")
+    city_map = tmp_path / "map.csv"
+    city_map.write_text("buyer_identifier,city\nGB-GOR-PB1234,Copenhagen\n", "utf-8")
+    other = tmp_path / "other.json"
+    other.write_text(
+        (DATA / "portal-release-package.json")
+        .read_text(encoding="utf-8")
+        .replace("ocds-b5fd17-0a1b2c3d", "ocds-b5fd17-0a1b2c3e"),
+        encoding="utf-8",
+    )
+    assert_ok(run("import", str(other), "--city-map", str(city_map)))
+    listed = json.loads(assert_ok(run("case", "list", "--format", "json")).stdout)
+    assert sorted(c["city"] for c in listed) == ["CPH", "RIX"]

@@ -75,9 +75,9 @@ def validated_from_outside(
     raise ValidationError([FieldError(what, "could not be mapped to a valid case")])
 
 
-def import_city(city: str, cities: Collection[str], *, names: bool) -> str:
-    """The member city ``--city`` names (a code; with ``names`` also a city's name)."""
-    code = (city_code(city) if names else None) or city.strip().upper()
+def import_city(city: str, cities: Collection[str]) -> str:
+    """The member city ``--city`` names: its code, English or local name."""
+    code = city_code(city) or city.strip().upper()
     if code not in cities:
         raise BadInput(f"unknown city '{city}' for --city; known: {', '.join(sorted(cities))}")
     return code
@@ -90,11 +90,10 @@ def read_city_map(
     key: Callable[[str], str],
     headers: Collection[str],
     columns: str,
-    names: bool,
 ) -> dict[str, str]:
     """``KEY,CITY`` rows of a ``--city-map`` CSV (UTF-8; a first row whose key is one of
-    ``headers`` is a header): ``key(KEY)`` to the city code (a code; with ``names`` also a
-    city's name). ``columns`` names the two columns in messages."""
+    ``headers`` is a header): ``key(KEY)`` to the city code (CITY: its code, English or local
+    name). ``columns`` names the two columns in messages."""
     mapping: dict[str, str] = {}
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -105,7 +104,7 @@ def read_city_map(
                     continue
                 if len(row) < 2:
                     raise BadInput(f"{path.name}, line {number}: expected {columns}")
-                code = (city_code(row[1]) if names else None) or row[1].strip().upper()
+                code = city_code(row[1]) or row[1].strip().upper()
                 if code not in cities:
                     raise BadInput(
                         f"{path.name}, line {number}: unknown city '{row[1].strip()}'; known: "

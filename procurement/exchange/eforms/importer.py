@@ -112,7 +112,6 @@ def read_city_map(path: Path, cities: set[str]) -> dict[str, str]:
         key=fold,
         headers=("buyer", "key", "buyer identifier", "buyer_identifier"),
         columns="buyer,city",
-        names=True,
     )
 
 
@@ -516,7 +515,7 @@ def import_notices(
     summary = ImportSummary(source=source, dry_run=dry_run)
     cities = city_codes(session)
     if city is not None:
-        city = outside.import_city(city, cities, names=True)
+        city = outside.import_city(city, cities)
     run = Run(
         session=session,
         user=user,

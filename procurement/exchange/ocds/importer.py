@@ -591,7 +591,6 @@ def read_city_map(path: Path, cities: set[str]) -> dict[str, str]:
         key=str.strip,
         headers=("buyer_identifier", "identifier"),
         columns="buyer_identifier,city",
-        names=False,
     )
 
 
@@ -680,7 +679,7 @@ def import_ocds(
     summary = ImportSummary(source=f"{path.name}/" if path.is_dir() else path.name, dry_run=dry_run)
     cities = city_codes(session)
     if city is not None:
-        city = outside.import_city(city, cities, names=False)
+        city = outside.import_city(city, cities)
     run = ImportRun(
         path=files[0],
         session=session,
