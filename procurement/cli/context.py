@@ -109,9 +109,12 @@ class AppContext:
                 raise
             raise failure from None
 
-    def run_in_transaction(self, fn: Callable[[Session], T], *, attempts: int | None = None) -> T:
+    def run_in_transaction(
+        self, fn: Callable[[Session], T], *, attempts: int | None = None, dry_run: bool = False
+    ) -> T:
         """Run ``fn(session)`` as one transaction; when the database is busy (another
-        officer writing) run it again from the start, a bounded number of times.
+        officer writing) run it again from the start, a bounded number of times. With
+        ``dry_run`` it runs once and everything it did is rolled back (``--dry-run``).
 
         ``fn`` must only work on the database; print its result after this returns::
 
@@ -121,6 +124,11 @@ class AppContext:
             case = app.run_in_transaction(work)
             click.echo(f"Added {case.reference}.")
         """
+        if dry_run:
+            with self.session() as session:
+                result = fn(session)
+                session.rollback()
+            return result
         from procurement.storage.engine import run_in_transaction
 
         engine = self.engine()

@@ -85,12 +85,7 @@ def import_notice_paths(
             dry_run=dry_run,
         )
 
-    if dry_run:
-        with app.session() as session:
-            summary = work(session)
-            session.rollback()
-    else:
-        summary = app.run_in_transaction(work)
+    summary = app.run_in_transaction(work, dry_run=dry_run)
     if as_json:
         click.echo(dumps(summary.as_dict()))
     else:

@@ -262,7 +262,7 @@ def _import_file(
     work = _import_work(
         app, file, kind, city, city_map, strict, dry_run, allow_duplicates, report=report
     )
-    summary = _run_import(app, work, dry_run)
+    summary = app.run_in_transaction(work, dry_run=dry_run)
     if as_json:
         click.echo(dumps(summary.as_dict()))
     else:
@@ -344,19 +344,6 @@ def _import_work(
                 )
 
     return work
-
-
-def _run_import(
-    app: AppContext, work: Callable[[Session], ImportSummary], dry_run: bool
-) -> ImportSummary:
-    """Run ``work``: rolled back for a dry run, else in one transaction (run again from the
-    start if the database was busy)."""
-    if dry_run:
-        with app.session() as session:
-            summary = work(session)
-            session.rollback()
-        return summary
-    return app.run_in_transaction(work)
 
 
 def _write_back_references(
