@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from benchmarks.run import Bench, Run
+    from benchmarks.run import Bench
 
 NOTICES = 10_000
 SOURCE = Path(__file__).resolve().parent.parent / "tests" / "data" / "eforms"
@@ -73,7 +73,7 @@ def generate(folder: Path, count: int = NOTICES, seed: int = 2026) -> Path:
 
 
 def measure(bench: Bench) -> None:
-    from benchmarks.run import OUT, PYTHON, Figure, _cmd, run_child
+    from benchmarks.run import OUT, PYTHON, Figure
 
     fig_id = "import_eforms"
     if not bench.wanted(fig_id):
@@ -90,45 +90,21 @@ def measure(bench: Bench) -> None:
     folder = generate(OUT / f"eforms-{NOTICES}")
     reference_argv = [PYTHON, "-c", LXML_ALONE, str(folder)]
     figure.reference_command = f"python -c '<lxml.etree.parse of each file>' {folder.name}"
-    repeats = max(1, min(3, bench.args.import_repeats))
-    runs: list[Run] = []
-    references: list[Run] = []
-    for _ in range(repeats):
-        references.append(run_child(reference_argv, timeout=3600))
-        url = bench.dbs.fresh(fig_id)
-        argv = bench.cli(url, "import", str(folder), "--city", "HEL")
-        figure.command = _cmd(argv)
-        bench.commands[fig_id] = argv
-        run = run_child(argv, timeout=3600)
-        if run.exit_code != 0:
-            bench.add(figure.failed(run))
-            bench.add(memory.unavailable("the import failed"))
-            return
-        runs.append(run)
-    bad = next((r for r in references if r.exit_code != 0), None)
-    if bad is not None:
-        figure.status, figure.detail = "error", f"reference: {bad.last_error()}"
-        bench.add(figure)
+    words = ["import", str(folder), "--city", "HEL"]
+    done = bench.imports_beside(
+        figure, memory, words, reference_argv, max(1, min(3, bench.args.import_repeats))
+    )
+    if done is None:
         return
+    runs, references = done
     seconds = statistics.median(r.seconds for r in runs)
     reference_seconds = statistics.median(r.seconds for r in references)
     figure.value = NOTICES / seconds
     figure.reference = NOTICES / reference_seconds
     figure.ratio = figure.value / figure.reference
-    figure.runs = {
-        "value_seconds": [round(r.seconds, 3) for r in runs],
-        "reference_seconds": [round(r.seconds, 3) for r in references],
-        "reference_peak_mb": round(max(r.peak_mb for r in references), 1),
-        "summary": runs[-1].stdout.strip().splitlines()[:1],
-    }
     figure.detail = (
         f"median of {len(runs)}: {seconds:.1f} s; lxml alone {reference_seconds:.2f} s; "
         + " ".join(runs[-1].stdout.strip().splitlines()[:1])[:120]
     )
     bench.add(figure.judge(figure.value >= 1_000))
-    memory.value = max(r.peak_mb for r in runs)
-    memory.reference = max(r.peak_mb for r in references)
-    memory.ratio = memory.value / memory.reference if memory.reference else None
-    memory.command = figure.command
-    memory.reference_command = figure.reference_command
-    bench.add(memory.judge(memory.value < 200))
+    bench.memory_beside(memory, figure, runs, references)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from benchmarks.run import Bench, Run
+    from benchmarks.run import Bench
 
 # the official OCDS 1.1 release schema (with the PPP profile's fields), offline
 SCHEMA = (
@@ -31,7 +31,7 @@ SCHEMA = (
 
 
 def measure(bench: Bench) -> None:
-    from benchmarks.run import BIN, Figure, _cmd, run_child
+    from benchmarks.run import BIN, Figure
 
     fig_id = "ocds_import_vs_compile"
     if not bench.wanted(fig_id):
@@ -55,46 +55,20 @@ def measure(bench: Bench) -> None:
     )
     reference_argv = ["/bin/sh", "-c", compile_line]
     figure.reference_command = f"ocdskit compile --schema release-schema.json < {path.name}"
-    repeats = max(1, bench.args.import_repeats)
-    runs: list[Run] = []
-    references: list[Run] = []
-    for _ in range(repeats):
-        references.append(run_child(reference_argv, timeout=3600))
-        url = bench.dbs.fresh(fig_id)
-        argv = bench.cli(
-            url, "import", str(path), "--format", "ocds", "--city-map", str(bench.files["city_map"])
-        )
-        figure.command = _cmd(argv)
-        bench.commands[fig_id] = argv
-        run = run_child(argv, timeout=3600)
-        if run.exit_code != 0:
-            bench.add(figure.failed(run))
-            bench.add(memory.unavailable("the import failed"))
-            return
-        runs.append(run)
-    bad = next((r for r in references if r.exit_code != 0), None)
-    if bad is not None:
-        figure.status, figure.detail = "error", f"reference: {bad.last_error()}"
-        bench.add(figure)
+    words = ["import", str(path), "--format", "ocds", "--city-map", str(bench.files["city_map"])]
+    done = bench.imports_beside(
+        figure, memory, words, reference_argv, max(1, bench.args.import_repeats)
+    )
+    if done is None:
         return
+    runs, references = done
     seconds = statistics.median(r.seconds for r in runs)
     reference_seconds = statistics.median(r.seconds for r in references)
     figure.value, figure.reference = seconds, reference_seconds
     figure.ratio = seconds / reference_seconds
-    figure.runs = {
-        "value_seconds": [round(r.seconds, 3) for r in runs],
-        "reference_seconds": [round(r.seconds, 3) for r in references],
-        "reference_peak_mb": round(max(r.peak_mb for r in references), 1),
-        "summary": runs[-1].stdout.strip().splitlines()[:1],
-    }
     figure.detail = (
         f"median of {len(runs)}: import {seconds:.1f} s, ocdskit compile "
         f"{reference_seconds:.1f} s; " + " ".join(runs[-1].stdout.strip().splitlines()[:1])[:120]
     )
     bench.add(figure.judge(figure.ratio <= 2.0))
-    memory.value = max(r.peak_mb for r in runs)
-    memory.reference = max(r.peak_mb for r in references)
-    memory.ratio = memory.value / memory.reference if memory.reference else None
-    memory.command = figure.command
-    memory.reference_command = figure.reference_command
-    bench.add(memory.judge(memory.value < 200))
+    bench.memory_beside(memory, figure, runs, references)

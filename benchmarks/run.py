@@ -437,6 +437,53 @@ class Bench:
             return figure
         return figure.judge(figure.ratio <= limit)
 
+    def imports_beside(
+        self,
+        figure: Figure,
+        memory: Figure,
+        words: Sequence[str],
+        reference_argv: list[str],
+        repeats: int,
+    ) -> tuple[list[Run], list[Run]] | None:
+        """Each repetition: ``reference_argv``, then ``procurement WORDS`` into a fresh
+        database. The runs of both, or None when one failed (its figures added as such)."""
+        runs: list[Run] = []
+        references: list[Run] = []
+        for _ in range(repeats):
+            references.append(run_child(reference_argv, timeout=3600))
+            argv = self.cli(self.dbs.fresh(figure.id), *words)
+            figure.command = _cmd(argv)
+            self.commands[figure.id] = argv
+            run = run_child(argv, timeout=3600)
+            if run.exit_code != 0:
+                self.add(figure.failed(run))
+                self.add(memory.unavailable("the import failed"))
+                return None
+            runs.append(run)
+        bad = next((r for r in references if r.exit_code != 0), None)
+        if bad is not None:
+            figure.status, figure.detail = "error", f"reference: {bad.last_error()}"
+            self.add(figure)
+            return None
+        figure.runs = {
+            "value_seconds": [round(r.seconds, 3) for r in runs],
+            "reference_seconds": [round(r.seconds, 3) for r in references],
+            "reference_peak_mb": round(max(r.peak_mb for r in references), 1),
+            "summary": runs[-1].stdout.strip().splitlines()[:1],
+        }
+        return runs, references
+
+    def memory_beside(
+        self, memory: Figure, figure: Figure, runs: list[Run], references: list[Run]
+    ) -> None:
+        """The peak memory of ``figure``'s runs beside its reference's (goal: < 200 MB)."""
+        memory.value = max(r.peak_mb for r in runs)
+        memory.reference = max(r.peak_mb for r in references)
+        memory.ratio = memory.value / memory.reference if memory.reference else None
+        memory.command = figure.command
+        memory.reference_command = figure.reference_command
+        self.add(memory.judge(memory.value < 200))
+
     # ---- the figures
     def run_all(self) -> list[Figure]:
         steps = [
