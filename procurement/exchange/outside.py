@@ -18,10 +18,12 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from procurement.cases.cities import city_code, fold
 from procurement.cases.fields import PPP_FIELDS, REQUIRED_FIELDS
 from procurement.cases.validate import MONEY_FIELDS, validate
-from procurement.core.errors import BadInput, FieldError, ValidationError
+from procurement.core.errors import BadInput, FieldError, ProcurementError, ValidationError
 from procurement.exchange.summary import ImportSummary
 
 # The documented default of each required code that another publisher may leave out.
@@ -129,3 +131,17 @@ def finished(summary: ImportSummary, bad: list[str], *, strict: bool, empty: str
     if not (summary.created or summary.updated or summary.unchanged or summary.skipped):
         raise BadInput(f"{summary.source} holds no {empty}; nothing was imported")
     return summary
+
+
+# What refuses one contracting process (it is skipped with the reason; the others go on).
+REFUSALS = (ProcurementError, SQLAlchemyError)
+
+
+def refusal(exc: ProcurementError | SQLAlchemyError) -> str:
+    """Why one contracting process was refused, in one line."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(str(e) for e in exc.errors)
+    if isinstance(exc, SQLAlchemyError):
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        return f"the database refused it: {first}"
+    return str(exc)

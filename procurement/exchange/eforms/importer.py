@@ -36,7 +36,6 @@ from procurement.cases.store.references import ocid_prefix
 from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY, MAX_MONEY
 from procurement.cases.values import case_values, changed, diff, jsonable, normalised
-from procurement.core.errors import ProcurementError, ValidationError
 from procurement.exchange import outside
 from procurement.exchange.eforms import codes
 from procurement.exchange.eforms.compile import (
@@ -354,12 +353,8 @@ def _import_procedure(
             return NewCase(prepared, where, ocid, _extra(compiled, snapshot(clean)))
         with run.session.begin_nested():
             _update(run, where, existing, values, compiled, provenance)
-    except ValidationError as exc:
-        run.skip(where, "; ".join(str(e) for e in exc.errors))
-    except ProcurementError as exc:
-        run.skip(where, str(exc))
-    except SQLAlchemyError as exc:
-        run.skip(where, f"the database refused it: {_first_line(exc)}")
+    except outside.REFUSALS as exc:
+        run.skip(where, outside.refusal(exc))
     return None
 
 
@@ -445,10 +440,6 @@ def _current(extra: Mapping[str, Any]) -> Any:
     return {**extra, EXTRA_KEY: eforms}
 
 
-def _first_line(exc: SQLAlchemyError) -> str:
-    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-
-
 def _write_batch(run: Run, pending: list[NewCase]) -> None:
     """Write new cases together; if the database refuses the batch, one by one."""
     if not pending:
@@ -472,7 +463,7 @@ def _write_batch(run: Run, pending: list[NewCase]) -> None:
                 written.append(n)
             except SQLAlchemyError as exc:
                 n.prepared.reference = None
-                run.skip(n.where, f"the database refused it: {_first_line(exc)}")
+                run.skip(n.where, outside.refusal(exc))
     for n in written:
         run.summary.created.append(f"{n.prepared.reference} ({n.ocid})")
 

@@ -29,7 +29,7 @@ from procurement.cases.store.references import identity_problems
 from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY
 from procurement.cases.values import case_values, changed, normalised
-from procurement.core.errors import BadInput, ProcurementError, ValidationError
+from procurement.core.errors import BadInput, ValidationError
 from procurement.exchange import outside
 from procurement.exchange.ocds import EXTENSION, store
 from procurement.exchange.ocds.compile import Compiled, Received, compile_ocid, release_time
@@ -359,12 +359,8 @@ def _import_one(
                 defaults,
             )
             store.keep(run.session, existing.city_code, ocid, fresh)
-    except ValidationError as exc:
-        run.skip(where, "; ".join(str(e) for e in exc.errors))
-    except ProcurementError as exc:
-        run.skip(where, str(exc))
-    except SQLAlchemyError as exc:
-        run.skip(where, f"the database refused it: {_first_line(exc)}")
+    except outside.REFUSALS as exc:
+        run.skip(where, outside.refusal(exc))
     return None
 
 
@@ -466,10 +462,6 @@ def _pending_case(
         mark=len(run.summary.warnings),
         defaults=defaults,
     )
-
-
-def _first_line(exc: SQLAlchemyError) -> str:
-    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
 
 
 def _update(
@@ -575,7 +567,7 @@ def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
                 written.append(n)
             except SQLAlchemyError as exc:
                 n.prepared.reference = n.given
-                run.skip(n.where, f"the database refused it: {_first_line(exc)}")
+                run.skip(n.where, outside.refusal(exc))
     for n in reversed(written):
         run.summary.warnings[n.mark : n.mark] = n.late
     store.keep_many(run.session, [(n.prepared.values["city"], n.ocid, n.fresh) for n in written])
