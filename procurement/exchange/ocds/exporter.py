@@ -38,7 +38,13 @@ from procurement.exchange.ocds.merge import (
     versioned_release,
 )
 from procurement.exchange.ocds.store import stored_releases
-from procurement.exchange.ocds.to_ocds import ReleaseView, build_release, date_time, history_tag
+from procurement.exchange.ocds.to_ocds import (
+    ReleaseView,
+    build_release,
+    contact_point,
+    date_time,
+    history_tag,
+)
 from procurement.exchange.ocds.validate import (
     check_package_header,
     check_release,
@@ -214,11 +220,7 @@ def _finish(
 
 def _public_contact(release: dict[str, Any], values: Mapping[str, Any]) -> None:
     """The buyer's contact point of a case whose contact agreed to be published."""
-    contact = {
-        k: values[n]
-        for k, n in (("name", "contact_name"), ("email", "contact_email"))
-        if values.get(n)
-    }
+    contact = contact_point(values)
     for party in release.get("parties") or []:
         if contact and isinstance(party, dict) and "buyer" in (party.get("roles") or []):
             party["contactPoint"] = contact

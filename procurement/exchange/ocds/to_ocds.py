@@ -100,6 +100,11 @@ def build_release(view: ReleaseView, *, include_contacts: bool = False) -> dict[
     return release
 
 
+def contact_point(v: Mapping[str, Any]) -> dict[str, Any]:
+    """The buyer's contact point of a case (personal data: see ``include_contacts``)."""
+    return _drop_empty({"name": v.get("contact_name"), "email": v.get("contact_email")})
+
+
 def _parties(
     v: Mapping[str, Any], ids: Mapping[str, str], *, include_contacts: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -109,7 +114,7 @@ def _parties(
     buyer_id = ids.get("buyer") or party_id(buyer_name)
     buyer: dict[str, Any] = {"id": buyer_id, "name": buyer_name, "roles": ["buyer"]}
     if include_contacts or v.get("contact_public"):
-        contact = _drop_empty({"name": v.get("contact_name"), "email": v.get("contact_email")})
+        contact = contact_point(v)
         if contact:
             buyer["contactPoint"] = contact
     parties = [buyer]
