@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -508,3 +509,43 @@ def guided_add_on_a_terminal(
         dimensions=(50, 200),
     )
     return url, child
+
+
+def chromium() -> str:
+    """Headless Chromium (PROCUREMENT_CHROMIUM, else on the PATH); the test is skipped with
+    the reason, or fails where the services are required, when it is missing."""
+    path = os.environ.get("PROCUREMENT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        missing_service(f"headless Chromium not found at {path} (set PROCUREMENT_CHROMIUM)")
+    return path
+
+
+# Headless, offline and quiet: no sandbox (containers), no GPU, no background network.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+
+
+def browse(
+    page: Path, profile: Path, *extra: str, timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
+    """Open ``page`` in headless Chromium with ``extra`` flags (``--dump-dom``,
+    ``--print-to-pdf=...``); its output, with the browser's log on standard error."""
+    command = [
+        chromium(),
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *extra,
+        page.as_uri(),
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)

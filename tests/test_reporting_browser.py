@@ -9,10 +9,7 @@ each SVG's rendered size and the resources the page loaded. The report itself ha
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ import pytest
 from click.testing import Result
 from sqlalchemy.orm import Session
 
-from tests.helpers import assert_ok, build_dataset, missing_service
+from tests.helpers import assert_ok, browse, build_dataset, chromium
 
 CSP = (
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
@@ -40,34 +37,6 @@ PROBE = """<script>
   document.body.appendChild(pre);
 })();
 </script>"""
-
-
-def chromium() -> str:
-    path = os.environ.get("PROCUREMENT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        missing_service(f"headless Chromium not found at {path} (set PROCUREMENT_CHROMIUM)")
-    return path
-
-
-def browse(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        *extra,
-        page.as_uri(),
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
 
 
 def console_messages(stderr: str) -> list[str]:

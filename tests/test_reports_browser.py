@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import shutil
-import subprocess
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from procurement.cases.store.update import add_case, set_outcome, set_ppp
 from procurement.core import codelists as cl
-from tests.helpers import assert_ok, build_dataset, case_data, missing_service
+from tests.helpers import assert_ok, browse, build_dataset, case_data, chromium
 
 FRAME = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <iframe id="report" style="width:%dpx;height:900px;border:0" srcdoc="%s"></iframe>
@@ -55,35 +52,12 @@ document.getElementById("report").addEventListener("load", function () {
 </script></body></html>"""
 
 
-def chromium() -> str:
-    path = os.environ.get("PROCUREMENT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        missing_service(f"headless Chromium not found at {path} (set PROCUREMENT_CHROMIUM)")
-    return path
-
-
-def browse(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        *extra,
-        page.as_uri(),
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-
-
 def measure(page: Path, width: int, tmp_path: Path) -> dict[str, Any]:
     frame = tmp_path / f"frame-{width}-{page.name}"
     frame.write_text(FRAME % (width, html.escape(page.read_text(), quote=True)))
-    done = browse(frame, tmp_path / "profile-frame", "--window-size=1400,900", "--dump-dom")
+    done = browse(
+        frame, tmp_path / "profile-frame", "--window-size=1400,900", "--dump-dom", timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.S)
     assert found, done.stdout[-2000:]
@@ -93,7 +67,13 @@ def measure(page: Path, width: int, tmp_path: Path) -> dict[str, Any]:
 
 def print_pdf(page: Path, tmp_path: Path) -> bytes:
     pdf = tmp_path / f"{page.stem}.pdf"
-    done = browse(page, tmp_path / "profile-pdf", "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    done = browse(
+        page,
+        tmp_path / "profile-pdf",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return pdf.read_bytes()
 

@@ -22,7 +22,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -35,7 +34,14 @@ from click.testing import Result
 from sqlalchemy.orm import Session
 
 from procurement.demo.run import load_demo_data
-from tests.helpers import DATA, SCRIPT_TITLE, assert_ok, build_dataset, missing_service
+from tests.helpers import (
+    CHROMIUM_FLAGS,
+    DATA,
+    SCRIPT_TITLE,
+    assert_ok,
+    build_dataset,
+    chromium,
+)
 
 AXE = DATA / "axe-core" / "axe.min.js"
 PHONE = 390
@@ -51,13 +57,6 @@ axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a
       });
   })
 """
-
-
-def chromium() -> str:
-    path = os.environ.get("PROCUREMENT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        missing_service(f"headless Chromium not found at {path} (set PROCUREMENT_CHROMIUM)")
-    return path
 
 
 class Browser:
@@ -76,16 +75,8 @@ class Browser:
         self.proc = subprocess.Popen(
             [
                 binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *CHROMIUM_FLAGS,
                 "--disable-extensions",
-                "--hide-scrollbars",
                 "--remote-debugging-pipe",
                 f"--user-data-dir={profile}",
                 "about:blank",
