@@ -7,16 +7,23 @@ Hostile input is bounded while it is read (:mod:`procurement.core.limits`): a va
 more than 64 levels deep is never built, and a number out of bounds never reaches arithmetic;
 either is put aside as :class:`~procurement.core.limits.Refused` and the release holding it is
 skipped, naming the field, while the other releases are kept.
+
+The releases of an OCDS 1.0 package (no ``version``, or ``"1.0"``) are upgraded to 1.1
+(:mod:`.upgrade`) before they are parked, and the file gets a note saying so. A package's
+``version`` may come after its releases (or never): until the package ends, its releases are
+held in a temporary file, then parked, upgraded or not.
 """
 
 from __future__ import annotations
 
 import decimal
 import json
+import pickle  # the holding file is our own, written and read by this process only
+import tempfile
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import ijson
 
@@ -37,6 +44,10 @@ from procurement.exchange.ocds.detect import Encoding, is_json_lines, open_utf8
 from procurement.exchange.ocds.from_ocds import obj, text
 from procurement.exchange.ocds.quality import Quality
 from procurement.exchange.ocds.spill import PackageMeta, Spill
+from procurement.exchange.ocds.upgrade import is_1_0_package, upgrade_release
+
+if TYPE_CHECKING:
+    from procurement.exchange.summary import ImportSummary
 
 LINK_KEYS = {"url", "date", "tag"}
 MAX_LINE = 16 * MiB  # a JSON Lines line longer than this is skipped unread
@@ -48,6 +59,7 @@ class Reporter(Protocol):
     """Where reading reports what it finds (an import's :class:`.importer.ImportRun`)."""
 
     path: Path
+    summary: ImportSummary  # notes about a whole file go to its warnings
 
     @property
     def name(self) -> str: ...
@@ -71,6 +83,12 @@ class FileReader:
         self.pkg = spill.next_pkg
         self.count = 0
         self.refused = 0  # values put aside as Refused so far: releases are searched for them
+        self.upgraded = 0  # releases upgraded from OCDS 1.0 to 1.1
+        self._doc: Any = None  # the builder of the document streamed, while its items are read
+        self._meta_pkg = -1  # the last package whose metadata was read...
+        self._meta_1_0 = False  # ...and whether it is OCDS 1.0
+        self._held: IO[bytes] | None = None  # releases held until their package's version is known
+        self._held_count = 0
 
     def release(self, body: Any, where: str, *, compiled: bool = False) -> None:
         self.count += 1
@@ -112,7 +130,57 @@ class FileReader:
         position = where[len(name) + 2 :] if where.startswith(f"{name}, ") else ""
         if compiled:
             position = f"{position}, compiledRelease" if position else "compiledRelease"
+        held = (ocid, compiled, body, name, position, where, release_id)
+        is_1_0 = self._package_is_1_0()
+        if is_1_0 is None:
+            self._hold(held)
+        else:
+            self._park(held, is_1_0)
+
+    def _package_is_1_0(self) -> bool | None:
+        """Whether the package of the release being read is OCDS 1.0; None while that is not
+        known (a package being streamed whose ``version`` has not been seen yet)."""
+        if self._doc is not None:  # an item of the releases/records of a streamed document
+            read_so_far = self._doc.value
+            if not isinstance(read_so_far, dict) or "ocid" in read_so_far:
+                return False  # a record, not a package
+            if "version" in read_so_far:
+                return is_1_0_package(read_so_far)
+            return None
+        if self._meta_pkg == self.pkg:
+            return self._meta_1_0
+        return False  # a release or record in no package: its version is not known
+
+    def _park(self, held: tuple[Any, ...], is_1_0: bool) -> None:
+        """Park a release in the spill, upgraded to OCDS 1.1 first if its package is 1.0."""
+        ocid, compiled, body, name, position, where, release_id = held
+        if is_1_0:
+            upgrade_release(
+                body,
+                warn=lambda field, message: self.run.warn_at(
+                    where, ocid, release_id, field, message
+                ),
+            )
+            self.upgraded += 1
         self.spill.add(ocid, self.pkg, compiled, body, name, position)
+
+    def _hold(self, held: tuple[Any, ...]) -> None:
+        if self._held is None:
+            # closed once parked (_park_held), or when reading stops (read)
+            self._held = tempfile.TemporaryFile(prefix="procurement-ocds-")  # noqa: SIM115
+        pickle.dump(held, self._held, pickle.HIGHEST_PROTOCOL)
+        self._held_count += 1
+
+    def _park_held(self, is_1_0: bool) -> None:
+        """Park the releases held until their package ended (in the order read)."""
+        held, count = self._held, self._held_count
+        self._held, self._held_count = None, 0
+        if held is None:
+            return
+        with held:
+            held.seek(0)
+            for _ in range(count):
+                self._park(pickle.load(held), is_1_0)
 
     def record(self, record: Any, where: str) -> None:
         if not isinstance(record, dict):
@@ -156,6 +224,7 @@ class FileReader:
             self.record(record, f"{where}, records[{i}]")
 
     def meta(self, doc: Mapping[str, Any]) -> None:
+        self._meta_pkg, self._meta_1_0 = self.pkg, is_1_0_package(doc)
         publisher = doc.get("publisher")
         name = text(obj(publisher).get("name")) or text(publisher)
         self.spill.packages[self.pkg] = PackageMeta(
@@ -176,6 +245,19 @@ class FileReader:
                 self.read_stream(encoding)
         finally:
             self.spill.next_pkg = self.pkg + 1
+            self._doc = None
+            if self._held is not None:  # reading stopped inside a package
+                self._held.close()
+                self._held, self._held_count = None, 0
+        if self.upgraded:
+            n = self.upgraded
+            self.run.summary.warnings.append(
+                f"{self.run.name}: upgraded from OCDS 1.0 to 1.1 ({n} release"
+                f"{'s' if n > 1 else ''}; the package has no version, or version 1.0): "
+                "organisations moved into parties, amendment into amendments, and the "
+                "transactions' amount, providerOrganization and receiverOrganization into "
+                "value, payer and payee; the registry keeps the upgraded releases"
+            )
 
     def _lines(self, stream: Any) -> Iterator[tuple[int, bytes | None]]:
         """(number, line) of a JSON Lines stream; None for a line longer than MAX_LINE,
@@ -322,6 +404,7 @@ class FileReader:
                     name, event, value, depth, in_top_array
                 )
                 if doc is not None:
+                    self._doc = doc
                     doc_depth = depth
                     counts = {"releases": 0, "records": 0}
                 continue
@@ -371,8 +454,11 @@ class FileReader:
 
     def _document_end(self, doc: Any, items_seen: int) -> None:
         where = self.run.name
+        self._doc = None
         if not isinstance(doc, dict):
+            self._park_held(False)
             return
+        self._park_held("ocid" not in doc and is_1_0_package(doc))
         if "ocid" in doc:
             self.document(doc, where)
         else:
