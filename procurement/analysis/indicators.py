@@ -31,13 +31,14 @@ from procurement.analysis.catalogue import (
     SPECIAL_KEYS,
     grouping_of,
 )
+from procurement.analysis.engine import Changed, Scans
 from procurement.analysis.fx import RateBook
 from procurement.analysis.money import euro_totals, money_statement
 from procurement.analysis.queries import aggregate
 from procurement.analysis.statistics import DEFAULT_MIN_N, GroupResult, finish, merge_partials
 from procurement.cases.query import CaseFilter
 from procurement.core.errors import BadInput
-from procurement.storage.engine import read_alongside
+from procurement.storage.engine import ParallelReader, read_alongside
 
 
 def compute(
@@ -84,6 +85,25 @@ def _compute(
     overall: bool,
     with_cases: bool = False,
 ) -> tuple[list[GroupResult], GroupResult | None]:
+    scans = Scans.for_session(session)
+    try:
+        return _compute_in(scans, flt, by, names, rates, min_n, overall, with_cases)
+    except Changed:
+        scans.fall_back()  # the registry changed while DuckDB read it
+        return _compute_in(scans, flt, by, names, rates, min_n, overall, with_cases)
+
+
+def _compute_in(
+    scans: Scans,
+    flt: CaseFilter,
+    by: str,
+    names: Sequence[str],
+    rates: RateBook,
+    min_n: int,
+    overall: bool,
+    with_cases: bool,
+) -> tuple[list[GroupResult], GroupResult | None]:
+    session = scans.session
     if min_n < 1:
         raise BadInput("--min-n must be at least 1")
     unknown = [n for n in names if n not in INDICATOR_BY_NAME]
@@ -92,15 +112,17 @@ def _compute(
     grouping = grouping_of(by)
     if grouping is None:
         raise BadInput(f"cannot group by '{by}': use one of {', '.join(COMPARE_BY)}")
-    dialect = session.get_bind().dialect.name
+    dialect = scans.dialect
     plain = [n for n in names if not INDICATOR_BY_NAME[n].money]
     money = [n for n in names if INDICATOR_BY_NAME[n].money]
     derive = overall and (by in PARTITIONS or by.partition(OVER)[0] in PARTITIONS) and by != ALL
 
-    # the amounts are read on a second connection while this one reads the indicators
-    amounts = read_alongside(session, money_statement(flt, by, money, dialect)) if money else None
+    amounts: ParallelReader | None = None
+    if money and not scans.in_duckdb:
+        # the amounts are read on a second connection while this one reads the indicators
+        amounts = read_alongside(session, money_statement(flt, by, money, dialect))
     try:
-        partials = aggregate(session, flt, by, plain, dialect, with_cases=with_cases)
+        partials = aggregate(scans, flt, by, plain, with_cases=with_cases)
         labels = grouping.labels(session)
         results = {p.key: finish(p, labels.get(p.key, p.key), plain, min_n) for p in partials}
         whole: GroupResult | None = None
@@ -109,6 +131,9 @@ def _compute(
         del partials  # every value read: freed before the amounts and any second pass
         if amounts is not None:
             euro_totals(amounts.rows(), money, dialect, rates, min_n, results, whole)
+        elif money:  # DuckDB: its one scan uses every core already
+            rows = scans.rows(money_statement(flt, by, money, dialect))
+            euro_totals(rows, money, dialect, rates, min_n, results, whole)
     finally:
         if amounts is not None:
             amounts.close()
@@ -126,7 +151,5 @@ def _compute(
             # A case may be in several groups: the all-cases row needs a pass of its own. It is
             # read as the sum of a partition (by city), so that no single group holds every
             # value at once (memory), and comes out the same as a pass over all cases.
-            _, whole = _compute(
-                session, flt, "city", names, rates, min_n, overall=True, with_cases=with_cases
-            )
+            _, whole = _compute_in(scans, flt, "city", names, rates, min_n, True, with_cases)
     return groups, whole

@@ -10,12 +10,13 @@ contracts only; those of contracts not completed are interim figures, left out a
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import math
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, cast, func, literal, select, union_all
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import BigInteger, Integer, Select, case, cast, func, literal, select, union_all
 
 from procurement.analysis.fx import RateBook
 from procurement.analysis.queries import (
@@ -29,13 +30,14 @@ from procurement.analysis.statistics import CALCULATED, INSUFFICIENT, GroupResul
 from procurement.cases.query import CaseFilter, apply_filter
 from procurement.storage.models import Case
 
-_WHOLE = "\0whole"  # key of the totals over all groups (no group key looks like it)
 MONEY_COLUMNS: dict[str, Any] = {
     "total_estimated_eur": Case.estimated_value,
     "total_awarded_eur": Case.awarded_value,
     "total_final_eur": case((DELIVERED, Case.final_value), else_=None),
 }
 FINAL = "total_final_eur"
+# where amounts are read as floating point (a SQLite file, read by SQLite or by DuckDB)
+FLOAT_AMOUNTS = ("sqlite", "duckdb")
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -63,10 +65,10 @@ def money_statement(flt: CaseFilter, by: str, names: Sequence[str], dialect: str
                 columns += [literal(None, Integer), literal(0, Integer)]
                 continue
             column = MONEY_COLUMNS[name]
-            if dialect == "sqlite":
+            if dialect in FLOAT_AMOUNTS:
                 # SQLite stores amounts as floating point; summing whole cents as integers
                 # keeps every cent (amounts have two decimals) however many are added.
-                total: Any = func.sum(cast(func.round(column * 100), Integer))
+                total: Any = func.sum(cast(func.round(column * 100), BigInteger))
             else:
                 total = func.sum(column)
             columns += [total, func.count(column)]
@@ -94,62 +96,89 @@ def euro_totals(
     """Euro totals from the rows of :func:`money_statement`: each sum converted once; what
     has no rate is counted as not convertible.
 
-    ``whole``, when given, gets the totals over all groups: the sums of each currency and
-    date added up across the groups, then converted.
+    ``whole``, when given, gets the totals over all groups: the converted sums of every group
+    added up. Each rate is looked up once per currency and date; the conversions and the
+    additions are done on arrays (a large registry gives one row per group, currency and day).
     """
-    cents = Decimal("0.01")
     width = len(names)
-    # (group, indicator) -> [euro total, n converted, n not convertible]
-    totals: dict[tuple[str, int], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0])
-    units_of: dict[tuple[str, dt.date | None], Decimal | None] = {}
-    # (currency, date) -> [sum, count] per indicator, for the whole
-    across: dict[tuple[str, dt.date | None], list[list[Any]]] = {}
-    left_out: dict[str, int] = defaultdict(int)  # final values of contracts not completed
+    columns = list(zip(*rows, strict=False)) or [() for _ in range(4 + 2 * width)]
+    group_of: dict[str, int] = {}
+    groups = np.fromiter(
+        (group_of.setdefault(key_text(k), len(group_of)) for k in columns[0]),
+        dtype=np.intp,
+        count=len(columns[0]),
+    )
+    pair_of: dict[tuple[str, Any], int] = {}
+    pairs = np.fromiter(
+        (pair_of.setdefault(p, len(pair_of)) for p in zip(columns[1], columns[2], strict=True)),
+        dtype=np.intp,
+        count=len(columns[0]),
+    )
+    # units of each (currency, date) per euro; NaN: no rate (not convertible)
+    units = (
+        np.array(
+            [_units(rates, currency, _as_date(on)) for currency, on in pair_of],
+            dtype=np.float64,
+        )[pairs]
+        if pair_of
+        else np.empty(0, dtype=np.float64)
+    )
+    convertible = ~np.isnan(units)
+    scale = 0.01 if dialect in FLOAT_AMOUNTS else 1.0  # whole cents, or the amounts
+    size = len(group_of)
+    left_out = np.bincount(groups, weights=_numbers(columns[3 + 2 * width]), minlength=size)
 
-    def add(group: str, currency: str, on: dt.date | None, i: int, amount: Decimal, n: int) -> None:
-        if (currency, on) in units_of:
-            units = units_of[(currency, on)]
-        else:
-            units = units_of[(currency, on)] = rates.units_per_eur(currency, on)
-        acc = totals[(group, i)]
-        if units is None:
-            acc[2] += n
-        else:
-            acc[0] += amount if currency == "EUR" else amount / units  # as RateBook.to_eur
-            acc[1] += n
-
-    for row in rows:
-        group, currency, on = key_text(row[0]), row[1], _as_date(row[2])
-        left_out[group] += int(row[3 + 2 * width])
-        for i in range(width):
-            count = int(row[4 + 2 * i])
-            if not count:
-                continue
-            value = row[3 + 2 * i]
-            amount = Decimal(int(value)) * cents if dialect == "sqlite" else Decimal(value)
-            add(group, currency, on, i, amount, count)
-            if whole is not None:
-                pair = across.setdefault((currency, on), [[Decimal(0), 0] for _ in names])
-                pair[i][0] += amount
-                pair[i][1] += count
-    for (currency, on), pairs in across.items():
-        for i, (amount, count) in enumerate(pairs):
-            if count:
-                add(_WHOLE, currency, on, i, amount, count)
-
-    targets = dict(results)
+    targets: list[tuple[GroupResult, Any]] = [
+        (results[key], index) for key, index in group_of.items() if key in results
+    ]
     if whole is not None:
-        targets[_WHOLE] = whole
-    for group, result in targets.items():
+        targets.append((whole, None))
+    order = np.argsort(groups, kind="stable")  # each group's rows together
+    bounds = np.searchsorted(groups[order], np.arange(size + 1))
+    per_indicator = []
+    for i in range(width):
+        amounts = _numbers(columns[3 + 2 * i]) * scale
+        counts = _numbers(columns[4 + 2 * i])
+        euro = np.where(convertible, amounts / np.where(convertible, units, 1.0), 0.0)[order]
+        # each group's total summed exactly (math.fsum) from its converted sums
+        per_indicator.append(
+            (
+                [euro[bounds[g] : bounds[g + 1]] for g in range(size)],
+                np.bincount(groups, weights=np.where(convertible, counts, 0), minlength=size),
+                np.bincount(groups, weights=np.where(convertible, 0, counts), minlength=size),
+            )
+        )
+    for result in [*results.values(), *([whole] if whole is not None else [])]:
+        for name in names:
+            result.stats[name] = Stat(value=None, n=0, status=INSUFFICIENT, not_convertible=0)
+            if name == FINAL:
+                result.stats[name].left_out = 0
+    for result, index in targets:
         for i, name in enumerate(names):
-            total, n, missing = totals.get((group, i), [Decimal(0), 0, 0])
+            parts, ns, missing = per_indicator[i]
+            pick = slice(None) if index is None else index
+            total = math.fsum(
+                (v for part in parts for v in part) if index is None else parts[index]
+            )
+            n, not_convertible = int(np.sum(ns[pick])), int(np.sum(missing[pick]))
             ok = n >= min_n
             result.stats[name] = Stat(
-                value=rounded(float(total), "EUR") if ok else None,
+                value=rounded(total, "EUR") if ok else None,
                 n=n,
                 status=CALCULATED if ok else INSUFFICIENT,
-                not_convertible=missing,
+                not_convertible=not_convertible,
             )
             if name == FINAL:
-                whole_left = sum(left_out.values())
-                result.stats[name].left_out = whole_left if group == _WHOLE else left_out[group]
+                result.stats[name].left_out = int(np.sum(left_out[pick]))
+
+
+def _units(rates: RateBook, currency: str, on: dt.date | None) -> float:
+    units = rates.units_per_eur(currency, on)
+    return math.nan if units is None else float(units)
+
+
+def _numbers(column: Sequence[Any]) -> npt.NDArray[np.float64]:
+    """A column of sums or counts as floats (NULL, the sum of no amounts, as 0)."""
+    return np.fromiter(
+        (0.0 if v is None else float(v) for v in column), dtype=np.float64, count=len(column)
+    )

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Date,
-    Float,
+    Double,
+    Integer,
     Select,
     String,
     Subquery,
@@ -37,7 +37,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from procurement.analysis.catalogue import (
     ALL,
@@ -51,7 +51,11 @@ from procurement.analysis.catalogue import (
     OVER,
     TRADITIONAL,
 )
-from procurement.analysis.statistics import FloatArray, Partial
+from procurement.analysis.engine import Scans
+from procurement.analysis.statistics import (
+    FloatArray,
+    Partial,
+)
 from procurement.cases.query import CaseFilter, apply_filter
 from procurement.core import codelists as cl
 from procurement.core.errors import BadInput
@@ -61,7 +65,15 @@ GroupJoins = Callable[[Select[Any]], Select[Any]]
 
 # The outcome joined to the cases, under an alias of its own: the filter's own subqueries over
 # ``outcomes`` (--search, --best-practice) must still correlate to the case, not to this join.
-CaseOutcome = aliased(Outcome, name="case_outcome")
+# Only outcomes that record what the indicators read (a case without one counts as having
+# none, as before): fewer rows to join, and a planner without statistics (DuckDB reading a
+# SQLite file) then hashes the outcomes rather than the cases.
+CaseOutcome = aliased(
+    Outcome,
+    select(Outcome.case_id, Outcome.innovation_achieved, Outcome.satisfaction)
+    .where(or_(Outcome.innovation_achieved.is_not(None), Outcome.satisfaction.is_not(None)))
+    .subquery("case_outcome"),
+)
 
 DELIVERED = Case.status == cl.Status.COMPLETED.value
 PAST_AWARD = (
@@ -125,14 +137,14 @@ def key_text(key: Any) -> str:
 
 
 def _num(column: Any) -> ColumnElement[float]:
-    return cast(column, Float)
+    return cast(column, Double)
 
 
 def days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[float]:
     """``later − earlier`` in days, portably (SQLite stores dates as text)."""
     if dialect == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Float)
-    return cast(later - earlier, Float)
+        return cast(func.julianday(later) - func.julianday(earlier), Double)
+    return cast(later - earlier, Double)
 
 
 def _share(condition: ColumnElement[bool], applies: ColumnElement[bool]) -> ColumnElement[float]:
@@ -285,10 +297,23 @@ def _concat(expr: ColumnElement[Any], dialect: str) -> ColumnElement[str]:
     return func.string_agg(cast(expr, Text), literal(","), type_=Text)
 
 
-def _parse(text: str | None) -> FloatArray:
-    if not text:
+def _values(
+    expr: ColumnElement[Any], dialect: str, *, whole_numbers: bool = False
+) -> ColumnElement[Any]:
+    """All non-null numbers of ``expr`` in the group: as text (:func:`_concat`), or in DuckDB
+    as a list, which arrives as a NumPy array with every digit."""
+    if dialect == "duckdb":
+        listed = cast(expr, Integer) if whole_numbers else expr
+        return func.list(listed).filter(expr.is_not(None))
+    return _concat(expr, dialect)
+
+
+def _parse(value: str | FloatArray | None) -> FloatArray:
+    if isinstance(value, np.ndarray):
+        return value
+    if not value:
         return np.empty(0, dtype=np.float64)
-    return np.fromstring(text, dtype=np.float64, sep=",")
+    return np.fromstring(value, dtype=np.float64, sep=",")
 
 
 def _first(parts: list[FloatArray]) -> FloatArray:
@@ -338,16 +363,16 @@ def _series(dialect: str, exprs: dict[str, ColumnElement[float]]) -> dict[str, _
 
 
 def aggregate(
-    session: Session,
+    scans: Scans,
     flt: CaseFilter,
     by: str,
     names: Sequence[str],
-    dialect: str,
     *,
     with_cases: bool = False,
 ) -> list[Partial]:
     """One pass over the cases: per group, n and sum of each indicator, and quantile values;
     ``with_cases``: also the references of the cases each figure rests on (drill-down)."""
+    dialect = scans.dialect
     key, joins = grouping_key(by)
     kpi = kpi_attainment_subquery()
     exprs = value_expressions(dialect, kpi)
@@ -358,20 +383,19 @@ def aggregate(
     query, texts = _group_query(per_case, names, series, dialect, with_cases=with_cases)
 
     partials: dict[str, Partial] = {}
-    connection = session.connection()
-    if dialect != "sqlite":
+    if dialect == "postgresql":
         # A server-side cursor for this statement only: one group's texts in memory at a
         # time. (SQLite hands rows over one by one anyway.) Set on the statement, not the
         # connection, which the session's later queries share.
         query = query.execution_options(stream_results=True, yield_per=1)
         # ... planned for reading every row, not for the first ones (a cursor's default)
-        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    for row in connection.execute(query):
+        scans.session.connection().exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+    for row in scans.rows(query):
         partial = _read_group(row, names, texts, series, with_cases=with_cases)
         partials[partial.key] = partial
 
     if "kpi_attainment" in names and INDICATOR_BY_NAME["kpi_attainment"].quantiles:
-        _add_kpi_values(connection, flt, key, joins, kpi, partials)
+        _add_kpi_values(scans, flt, key, joins, kpi, partials)
     return list(partials.values())
 
 
@@ -446,11 +470,17 @@ def _group_query(
             columns.append(_concat(counted, dialect))
     for name in names:
         if INDICATOR_BY_NAME[name].quantiles and name in series:
+            if dialect == "duckdb":
+                # every digit travels: the value itself, whole numbers as 4-byte integers
+                whole_numbers = not series[name].parts
+                columns.append(_values(per_case.c[name], dialect, whole_numbers=whole_numbers))
+                texts.append((name, -1))
+                continue
             if not series[name].parts:
-                columns.append(_concat(per_case.c[name], dialect))
+                columns.append(_values(per_case.c[name], dialect))
                 texts.append((name, 0))
             for i in range(len(series[name].parts)):
-                columns.append(_concat(per_case.c[f"{name}__{i}"], dialect))
+                columns.append(_values(per_case.c[f"{name}__{i}"], dialect))
                 texts.append((name, i))
     return select(*columns).group_by(per_case.c.grp_key), texts
 
@@ -484,15 +514,18 @@ def _read_group(
             partial.references[name] = sorted(text.split(",")) if text else []
             offset += 1
     parts: dict[str, list[FloatArray]] = defaultdict(list)
-    for j, (name, _i) in enumerate(texts):
-        parts[name].append(_parse(row[offset + j]))
+    for j, (name, i) in enumerate(texts):
+        if i < 0:  # the values themselves
+            partial.values[name] = _parse(row[offset + j])
+        else:
+            parts[name].append(_parse(row[offset + j]))
     for name, arrays in parts.items():
         partial.values[name] = series[name].combine(arrays)
     return partial
 
 
 def _add_kpi_values(
-    connection: Connection,
+    scans: Scans,
     flt: CaseFilter,
     key: ColumnElement[Any],
     joins: GroupJoins,
@@ -506,7 +539,7 @@ def _add_kpi_values(
         .join(kpi, kpi.c.case_id == Case.id)
     ).where(kpi.c.attainment.is_not(None))
     collected: dict[str, list[float]] = defaultdict(list)
-    for grp_key, value in connection.execute(apply_filter(kpi_stmt, flt)):
+    for grp_key, value in scans.rows(apply_filter(kpi_stmt, flt)):
         collected[key_text(grp_key)].append(float(value))
     for partial in partials.values():
         partial.values["kpi_attainment"] = np.array(
