@@ -207,3 +207,14 @@ def _plain(values: Any, is_date: bool) -> list[Any]:
         return out
     listed: list[Any] = values.tolist()  # masked values become None
     return listed
+
+
+def scanned(session: Session, statement: Select[Any]) -> list[Sequence[Any]]:
+    """All the rows of one statement over the cases, read where the session's reports are
+    read (:class:`Scans`), from the session's state of the registry."""
+    scans = Scans.for_session(session)
+    try:
+        return list(scans.rows(statement))
+    except Changed:
+        scans.fall_back()
+        return list(scans.rows(statement))

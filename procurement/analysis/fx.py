@@ -120,16 +120,35 @@ def ecb_published(currency: str, on: dt.date) -> Decimal | None:
     return _ecb_table(currency).get(on)
 
 
+@functools.cache
+def _ecb_by_day(currency: str) -> tuple[int, list[Rate | None]]:
+    """For every day from the first ECB rate of ``currency`` to MAX_RATE_AGE_DAYS after the
+    last: the rate of that day or the nearest earlier one within MAX_RATE_AGE_DAYS (None where
+    there is none): (ordinal of the first day, rates), so that finding a rate is one index."""
+    table = _ecb_table(currency)
+    if not table:
+        return 0, []
+    first, last = min(table).toordinal(), max(table).toordinal()
+    by_day: list[Rate | None] = []
+    current: Rate | None = None
+    for ordinal in range(first, last + MAX_RATE_AGE_DAYS + 1):
+        day = dt.date.fromordinal(ordinal)
+        units = table.get(day)
+        if units is not None:
+            current = Rate(currency, day, units, ECB_SOURCE)
+        if current is not None and ordinal - current.rate_date.toordinal() > MAX_RATE_AGE_DAYS:
+            current = None
+        by_day.append(current)
+    return first, by_day
+
+
 def ecb_rate(currency: str, day: dt.date) -> Rate | None:
     """The ECB rate for ``day`` or the nearest earlier one within MAX_RATE_AGE_DAYS."""
     if currency == "EUR":
         return Rate(currency, day, Decimal(1), ECB_SOURCE)
-    for back in range(MAX_RATE_AGE_DAYS + 1):
-        on = day - dt.timedelta(days=back)
-        units = ecb_published(currency, on)
-        if units is not None:
-            return Rate(currency, on, units, ECB_SOURCE)
-    return None
+    first, by_day = _ecb_by_day(currency)
+    index = day.toordinal() - first
+    return by_day[index] if 0 <= index < len(by_day) else None
 
 
 class RateBook:

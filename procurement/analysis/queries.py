@@ -394,7 +394,8 @@ def aggregate(
         partial = _read_group(row, names, texts, series, with_cases=with_cases)
         partials[partial.key] = partial
 
-    if "kpi_attainment" in names and INDICATOR_BY_NAME["kpi_attainment"].quantiles:
+    kpi_values = "kpi_attainment" in names and INDICATOR_BY_NAME["kpi_attainment"].quantiles
+    if kpi_values and dialect != "duckdb":  # (DuckDB's lists carry them already)
         _add_kpi_values(scans, flt, key, joins, kpi, partials)
     return list(partials.values())
 
@@ -469,6 +470,9 @@ def _group_query(
             counted = case((per_case.c[name].is_not(None), per_case.c.reference), else_=None)
             columns.append(_concat(counted, dialect))
     for name in names:
+        if dialect == "duckdb" and name == "kpi_attainment" and INDICATOR_BY_NAME[name].quantiles:
+            columns.append(_values(per_case.c[name], dialect))  # exact: no query of its own
+            texts.append((name, -1))
         if INDICATOR_BY_NAME[name].quantiles and name in series:
             if dialect == "duckdb":
                 # every digit travels: the value itself, whole numbers as 4-byte integers

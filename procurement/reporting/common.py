@@ -15,6 +15,7 @@ from procurement.analysis.catalogue import (
     LEFT_OUT_REASON,
     Indicator,
 )
+from procurement.analysis.engine import scanned
 from procurement.analysis.fx import RateBook
 from procurement.analysis.statistics import GroupResult
 from procurement.cases.fields import DEMO_PUBLISHER
@@ -43,7 +44,7 @@ def coverage(
     """What a report over the cases the filter keeps covers; read in one pass."""
     demo_case = case((Case.source_publisher == DEMO_PUBLISHER, 1), else_=None)
     stmt: Any = select(func.count(Case.id), func.max(Case.updated_at), func.count(demo_case))
-    total, latest, demo = session.execute(apply_filter(stmt, flt)).one()  # one pass
+    [(total, latest, demo)] = scanned(session, apply_filter(stmt, flt))  # one pass
     as_of = latest if isinstance(latest, dt.datetime) else None
     if as_of is None and latest is not None:
         as_of = dt.datetime.fromisoformat(str(latest))
