@@ -38,7 +38,8 @@ _KEPT = "procurement.report_scans"  # the session's Scans, in ``session.info``
 
 
 class Changed(Exception):
-    """The registry changed while DuckDB read it: run the statements in the session."""
+    """The registry changed while DuckDB read it, or DuckDB could not read it: run the
+    statements in the session."""
 
 
 def _choice() -> str:
@@ -70,6 +71,7 @@ class Scans:
         self.native = session.get_bind().dialect.name
         self.dialect = self.native
         self._duck: Any = None
+        self._forced = False  # PROCUREMENT_REPORT_ENGINE=duckdb: DuckDB's errors are shown
 
     # ------------------------------------------------------------------ choosing the engine
 
@@ -93,6 +95,7 @@ class Scans:
         database = bind.url.database if isinstance(bind, Engine) else None
         if not database or database == ":memory:" or database.startswith("file:"):
             return scans
+        scans._forced = choice == "duckdb"
         try:
             scans._open_duckdb(database)
         except Exception as exc:  # any failure: the database does the work
@@ -158,10 +161,17 @@ class Scans:
         )
         positions = compiled.positiontup or []
         params = [compiled.params[name] for name in positions]
+        import duckdb
+
         stamp = self._session_stamp()
-        cursor = self._duck.execute(str(compiled), params)
-        dates = [str(d[1]) == "DATE" for d in cursor.description]
-        columns = cursor.fetchnumpy()
+        try:
+            cursor = self._duck.execute(str(compiled), params)
+            dates = [str(d[1]) == "DATE" for d in cursor.description]
+            columns = cursor.fetchnumpy()
+        except duckdb.Error:
+            if self._forced:
+                raise
+            raise Changed from None  # (out of memory, say): the database does the work
         self._check(stamp)
         plain = []
         for name, is_date in zip(list(columns), dates, strict=True):
