@@ -73,7 +73,12 @@ def organisation_key(name: str) -> str:
 
 def has_outcome(values: Mapping[str, Any]) -> bool:
     """Whether these values record an outcome (a best-practice flag left off alone does not)."""
-    return any(values.get(n) not in (None, False) for n in OUTCOME_COLUMNS)
+    get = values.get
+    for name in OUTCOME_COLUMNS:  # a loop: most new cases have none (called for each)
+        value = get(name)
+        if value is not None and value not in (None, False):
+            return True
+    return False
 
 
 def case_year(values: Mapping[str, Any], fallback: int) -> int:

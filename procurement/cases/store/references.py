@@ -9,10 +9,10 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from procurement.core.errors import FieldError
-from procurement.storage.engine import insert_ignoring_duplicates
+from procurement.storage.engine import core_connection, insert_ignoring_duplicates
 from procurement.storage.schema import reference_sequences
 
 if TYPE_CHECKING:
@@ -77,22 +77,27 @@ def reference_taken(reference: str, row: int | None) -> FieldError:
     return FieldError("reference", f"{reference} is already in the registry", row)
 
 
+_table = reference_sequences
+# one statement, built once (SQLAlchemy caches its compiled form)
+_INCREMENT = (
+    update(_table)
+    .where(_table.c.city_code == bindparam("seq_city"), _table.c.year == bindparam("seq_year"))
+    .values(last_number=_table.c.last_number + bindparam("seq_count"))
+    .returning(_table.c.last_number)
+)
+
+
 def reserve_numbers(*, db: Session | Connection, city: str, year: int, count: int = 1) -> list[int]:
     """Hand out ``count`` sequence numbers for (city, year) in one statement. The counter row
     is locked by the increment, so concurrent writers queue; numbers are never handed out
     twice, even after a removal."""
-    table = reference_sequences
+    connection = core_connection(db)
+    params = {"seq_city": city, "seq_year": year, "seq_count": count}
     while True:
-        stmt = (
-            update(table)
-            .where(table.c.city_code == city, table.c.year == year)
-            .values(last_number=table.c.last_number + count)
-            .returning(table.c.last_number)
-        )
-        last = db.execute(stmt).scalar_one_or_none()
+        last = connection.execute(_INCREMENT, params).scalar_one_or_none()
         if last is not None:
             return list(range(last - count + 1, last + 1))
-        db.execute(
-            insert_ignoring_duplicates(db, table),
+        connection.execute(
+            insert_ignoring_duplicates(db, _table),
             [{"city_code": city, "year": year, "last_number": 0}],
         )  # the counter row exists now: increment it

@@ -36,6 +36,7 @@ class Received:
     content_hash: str = ""
     meta: PackageMeta | None = None  # the package's publisher, URI and extensions
     content: Any = None  # the JSON-column form of the body, once hashed
+    text: str | None = None  # the body's canonical JSON text, once hashed
 
     @property
     def release_id(self) -> str:

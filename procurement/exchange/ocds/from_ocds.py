@@ -47,8 +47,8 @@ def seq(value: Any) -> list[dict[str, Any]]:
 
 
 def text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    if isinstance(value, str):
+        return value.strip() or None
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return str(value)
     return None

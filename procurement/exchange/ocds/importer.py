@@ -52,12 +52,127 @@ from procurement.exchange.ocds.quality import Quality
 from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import PackageMeta, Spill
 from procurement.exchange.ocds.to_ocds import ReleaseView, build_release
-from procurement.exchange.ocds.validate import dotted, release_errors, values_valid
+from procurement.exchange.ocds.validate import (
+    _checks,
+    _distinct_ids,
+    dotted,
+    release_errors,
+    release_schemas,
+    schema,
+    value_valid,
+    values_valid,
+)
 from procurement.exchange.outside import MAX_PASSES, validated_from_outside
 from procurement.exchange.summary import ImportSummary
 from procurement.storage.models import Case
 
 BATCH = 500  # contracting processes mapped, then new cases written, at a time
+
+
+_ITEM = ("item",)  # a path's step into an array by id, whatever the id
+_NOT_THERE = object()  # a path that stops before its end
+
+
+def _walk(
+    release: Mapping[str, Any], path: list[Any], index: dict[int, dict[str, Any] | None]
+) -> tuple[tuple[Any, ...], Any] | None:
+    """The value at ``path`` of ``release`` (:data:`_NOT_THERE` if the path stops early) and
+    the path's keys with its ids left out; None if an array on the way does not hold objects
+    with distinct text ids (such a path is left to :func:`.validate.values_valid`).
+    ``index``: the arrays met so far, their items by id."""
+    node: Any = release
+    steps: list[Any] = []
+    for step in path:
+        if isinstance(step, Mapping):
+            if not isinstance(node, list):
+                return None
+            items: Any = index.get(id(node), _NOT_THERE)
+            if items is _NOT_THERE:
+                items = index[id(node)] = (
+                    {x["id"]: x for x in node} if _distinct_ids(node) else None
+                )
+            if items is None:
+                return None
+            steps.append(_ITEM)
+            node = items.get(str(step.get("id")), _NOT_THERE)
+        else:
+            steps.append(step)
+            node = node.get(step, _NOT_THERE) if isinstance(node, dict) else _NOT_THERE
+        if node is _NOT_THERE:
+            break
+    return tuple(steps), node
+
+
+class Validity:
+    """:func:`.validate.values_valid` remembered over an import: publishers repeat their
+    values (roles, identifiers, addresses, codes) from release to release.
+
+    The schemas a value at a path is checked against depend only on the path's keys (not on
+    the ids of the array items on the way, when they are distinct texts): they are found
+    once per path (with :func:`.validate._checks` itself, which must check the value at the
+    end of the path and nothing else), and each (schema, value) verdict once."""
+
+    LIMIT = 50_000  # verdicts kept (then forgotten all at once)
+
+    def __init__(self) -> None:
+        self._plans: dict[tuple[bool, tuple[Any, ...], bool], list[tuple[str, str]] | None] = {}
+        self._verdicts: dict[tuple[str, str, str], bool] = {}
+
+    def valid(self, release: Mapping[str, Any], paths: list[list[Any]], *, ppp: bool) -> bool:
+        found: list[tuple[list[tuple[str, str]], Any]] = []
+        index: dict[int, dict[str, Any] | None] = {}  # arrays by their identity
+        for path in paths:
+            walked = self._walked(release, path, ppp, index)
+            if walked is None:
+                return values_valid(release, paths, ppp=ppp)
+            found.append(walked)
+        if len(self._verdicts) > self.LIMIT:
+            self._verdicts.clear()
+        for plan, value in found:
+            if not plan:
+                continue
+            text = repr(value)
+            for name, pointer in plan:
+                key = (name, pointer, text)
+                verdict = self._verdicts.get(key)
+                if verdict is None:
+                    verdict = self._verdicts[key] = value_valid(name, pointer, value)
+                if not verdict:
+                    return False
+        return True
+
+    def _walked(
+        self,
+        release: Mapping[str, Any],
+        path: list[Any],
+        ppp: bool,
+        index: dict[int, dict[str, Any] | None],
+    ) -> tuple[list[tuple[str, str]], Any] | None:
+        walked = _walk(release, path, index)
+        if walked is None:
+            return None
+        steps, value = walked
+        key = (ppp, steps, value is _NOT_THERE)
+        if key not in self._plans:
+            self._plans[key] = self._plan(release, path, value, ppp)
+        plan = self._plans[key]
+        return None if plan is None else (plan, value)
+
+    @staticmethod
+    def _plan(
+        release: Mapping[str, Any], path: list[Any], value: Any, ppp: bool
+    ) -> list[tuple[str, str]] | None:
+        """The (schema, pointer) pairs the value at ``path`` is checked against; None if
+        :func:`.validate._checks` checks anything else on this path."""
+        plan: list[tuple[str, str]] = []
+        for name in release_schemas(ppp=ppp):
+            out: dict[tuple[str, int], Any] = {}
+            _checks(name, schema(name), release, list(path), out)
+            for (pointer, _), checked in out.items():
+                if checked is not value:
+                    return None
+                plan.append((name, pointer))
+        return plan
 
 
 @dataclass
@@ -77,6 +192,7 @@ class ImportRun:
     ocid: str = ""  # the contracting process being imported
     where: str = ""  # the file and position of its newest release
     writer: BulkWriter = field(init=False)
+    validity: Validity = field(default_factory=Validity)
 
     def __post_init__(self) -> None:
         if self.session is not None:
@@ -161,7 +277,9 @@ def _put_in(leftover: Any, generated: Any, path: list[Any], out: list[list[Any]]
                 out.append(here)  # items added: the whole array is checked
                 continue
             for item in value:
-                _put_in(item, ids[str(item["id"])], [*here, {"id": str(item["id"])}], out)
+                # the item's id stays the generated one (a different one is an override)
+                rest = {k: v for k, v in item.items() if k != "id"}
+                _put_in(rest, ids[str(item["id"])], [*here, {"id": str(item["id"])}], out)
         else:
             out.append(here)
 
@@ -186,14 +304,21 @@ def _extra(
     put_in: list[list[Any]] = []
     _put_in(leftover, generated, [], put_in)
     put_in += [list(p) for p, _ in overrides if p]
-    rebuilt = overlay(exact_copy(generated), exact_copy(leftover))  # new containers
-    apply_overrides(rebuilt, overrides)
+    ppp = view.values.get("ppp_model") is not None
+    # the generated part is valid: only the publisher's values are checked (laid over the
+    # generated release itself: it is built again if they are not valid), and the whole
+    # release only if one of them is not valid
+    checked = overlay(generated, exact_copy(leftover), copy=False)
+    apply_overrides(checked, overrides)
+    passes = 0 if run.validity.valid(checked, put_in, ppp=ppp) else MAX_PASSES
+    if passes:
+        generated = build_release(view, include_contacts=True)
+    rebuilt = checked
+    if passes:
+        rebuilt = overlay(exact_copy(generated), exact_copy(leftover))  # new containers
+        apply_overrides(rebuilt, overrides)
     earlier = obj(compiled.get(EXTENSION)).get("rejected")
     rejected: list[dict[str, Any]] = list(earlier) if isinstance(earlier, list) else []
-    ppp = view.values.get("ppp_model") is not None
-    # the generated part is valid: only the publisher's values are checked, and the whole
-    # release only if one of them is not valid
-    passes = 0 if values_valid(rebuilt, put_in, ppp=ppp) else MAX_PASSES
     for _ in range(passes):
         errors = [e for e in release_errors(rebuilt, ppp=ppp) if e.absolute_path]
         if not errors:
@@ -604,10 +729,11 @@ def _import_chunk(run: ImportRun, spill: Spill, ocids: list[str]) -> None:
     existing = {c.ocid: c for c in run.session.scalars(select(Case).where(Case.ocid.in_(ocids)))}
     stored = store.stored_releases(run.session, ocids)
     pending: list[PendingCase] = []
+    releases = spill.rows_of(ocids)
     for ocid in ocids:
         run.ocid = ocid
         before = stored.get(ocid, [])
-        read = spill.rows(ocid)
+        read = releases.pop(ocid)
         for r in read:
             r.meta = spill.packages.get(r.package, PackageMeta())
         fresh = _fresh(read, before)

@@ -38,11 +38,12 @@ MISSING = _Missing()
 
 
 def is_id_list(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(x, dict) and x.get("id") is not None for x in value)
-    )
+    if not isinstance(value, list) or not value:
+        return False
+    for x in value:  # noqa: SIM110 (a loop: no generator frame for the common short lists)
+        if not isinstance(x, dict) or x.get("id") is None:
+            return False
+    return True
 
 
 def _key(item: Mapping[str, Any]) -> str:
@@ -201,31 +202,50 @@ def _unflatten(flat: Flat) -> dict[str, Any]:
     return result
 
 
-def _single(
-    node: Mapping[str, Any], rules: Mapping[RuleKey, str], rule_path: RuleKey
-) -> tuple[dict[str, Any], bool]:
+RuleTree = dict[str, tuple[str | None, "RuleTree"]]
+_NO_RULES: RuleTree = {}
+
+
+@lru_cache(maxsize=1)
+def rule_tree() -> RuleTree:
+    """:func:`merge_rules` as a tree: key -> (its rule or None, the rules below it)."""
+    root: RuleTree = {}
+    for path, rule in merge_rules().items():
+        node = root
+        for depth, key in enumerate(path, 1):
+            entry = node.get(key)
+            if entry is None:
+                entry = node[key] = (None, {})
+            if depth == len(path):
+                node[key] = (rule, entry[1])
+            node = node[key][1]
+    return root
+
+
+def _single(node: Mapping[str, Any], tree: RuleTree) -> tuple[dict[str, Any], bool]:
     """One release's object as :func:`_flatten` then :func:`_unflatten` leave it (the merge
     rules applied to a single release), in one walk; and whether flattening it gives any
-    field (a null does, and leaves an empty object behind)."""
+    field (a null does, and leaves an empty object behind). ``tree``: the rules below it."""
     out: dict[str, Any] = {}
     produced = False
     for key, value in node.items():
-        here = (*rule_path, key)
-        rule = rules.get(here)
-        if rule == OMIT:
-            continue
-        if (
-            rule == WHOLE
-            or not isinstance(value, dict | list)
-            or (isinstance(value, list) and any(not isinstance(x, dict) for x in value))
-        ):
+        rule, below = tree.get(key) or (None, _NO_RULES)
+        if rule is not None:
+            if rule == OMIT:
+                continue
+            if rule == WHOLE:
+                produced = True
+                if value is not None:
+                    out[key] = value
+                continue
+        if isinstance(value, dict):
+            sub, some = _single(value, below)
+            if some:
+                out[key], produced = sub, True
+        elif not isinstance(value, list) or any(not isinstance(x, dict) for x in value):
             produced = True
             if value is not None:
                 out[key] = value
-        elif isinstance(value, dict):
-            sub, some = _single(value, rules, here)
-            if some:
-                out[key], produced = sub, True
         elif value:
             items: list[dict[str, Any]] = []
             seen: set[str] = set()
@@ -235,7 +255,7 @@ def _single(
                     if ident in seen:
                         raise _SameIds  # items to merge within the release: the general way
                     seen.add(ident)
-                sub, some = _single(item, rules, here)
+                sub, some = _single(item, below)
                 if "id" in item and item["id"] is not None:
                     sub = {"id": item["id"], **sub}
                 if some:
@@ -257,7 +277,6 @@ def compile_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     replaced whole; ``id``, ``date`` and ``tag`` are the compiled release's own
     (``OCID-DATE``, the newest date, ``["compiled"]``). Never raises on inconsistent data: a
     later release's value that does not fit an earlier one's shape is ignored."""
-    rules = merge_rules()
     given = releases if isinstance(releases, list) else list(releases)
     if len(given) == 1:  # most contracting processes: one walk instead of flattening
         only = given[0]
@@ -268,11 +287,12 @@ def compile_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             "ocid": only.get("ocid"),
         }
         try:
-            body, _ = _single({k: v for k, v in only.items() if k != "tag"}, rules, ())
+            body, _ = _single({k: v for k, v in only.items() if k != "tag"}, rule_tree())
         except _SameIds:
             pass
         else:
             return {k: v for k, v in {**head, **body}.items() if v is not None}
+    rules = merge_rules()
     flat: Flat = {("tag",): ["compiled"]}
     for release in given:
         body = {k: v for k, v in release.items() if k != "tag"}
@@ -320,8 +340,15 @@ def merge_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return compile_releases(releases)
 
 
+# Scalars of one type compare with == exactly as :func:`same_json` compares them.
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def same_json(a: Any, b: Any) -> bool:
     """Equality of JSON values, numbers compared by value (1 == 1.0 == Decimal('1.00'))."""
+    kind = type(a)
+    if kind is type(b) and kind in _PLAIN:
+        return bool(a == b)
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal):
@@ -350,12 +377,18 @@ def _diff(orig: Any, gen: Any, path: Path, overrides: list[tuple[Path, Any]]) ->
         for key, value in orig.items():
             if key not in gen:
                 rest[key] = value
-            else:
-                sub = _diff(value, gen[key], [*path, key], overrides)
-                if sub is not MISSING:
-                    rest[key] = sub
+                continue
+            other = gen[key]
+            kind = type(value)
+            if kind is type(other) and kind in _PLAIN:  # two scalars (most fields)
+                if value != other:
+                    overrides.append(([*path, key], value))
+                continue
+            sub = _diff(value, other, [*path, key], overrides)
+            if sub is not MISSING:
+                rest[key] = sub
         return rest if rest else MISSING
-    if is_id_list(orig) and is_id_list(gen):
+    if isinstance(orig, list) and is_id_list(orig) and is_id_list(gen):
         by_id = {_key(x): x for x in gen}
         items: list[Any] = []
         for item in orig:
@@ -372,24 +405,32 @@ def _diff(orig: Any, gen: Any, path: Path, overrides: list[tuple[Path, Any]]) ->
     return MISSING
 
 
-def overlay(generated: dict[str, Any], leftover: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill what ``generated`` lacks from ``leftover`` (arrays of objects merged by id)."""
+def overlay(
+    generated: dict[str, Any], leftover: Mapping[str, Any], *, copy: bool = True
+) -> dict[str, Any]:
+    """Fill what ``generated`` lacks from ``leftover`` (arrays of objects merged by id); the
+    values taken are copies unless not ``copy`` (a ``leftover`` made for it)."""
+    take = copied if copy else _same
     for key, value in leftover.items():
         if key not in generated:
-            generated[key] = copied(value)
+            generated[key] = take(value)
             continue
         current = generated[key]
         if isinstance(current, dict) and isinstance(value, dict):
-            overlay(current, value)
+            overlay(current, value, copy=copy)
         elif is_id_list(current) and is_id_list(value):
             by_id = {_key(x): x for x in current}
             for item in value:
                 k = _key(item)
                 if k in by_id:
-                    overlay(by_id[k], item)
+                    overlay(by_id[k], item, copy=copy)
                 else:
-                    current.append(copied(item))
+                    current.append(take(item))
     return generated
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _step(node: Any, step: Any) -> Any:
@@ -461,14 +502,17 @@ def exact_copy(value: Any) -> Any:
     back from the JSON column (whole numbers as int, others as the Decimal of their float)."""
     kind = type(value)
     if kind is dict:
-        return {k: exact_copy(v) for k, v in value.items()}
+        return {k: v if type(v) in _KEPT else exact_copy(v) for k, v in value.items()}
     if kind is list or kind is tuple:
-        return [exact_copy(v) for v in value]
+        return [v if type(v) in _KEPT else exact_copy(v) for v in value]
     if kind is Decimal:
         return int(value) if value == value.to_integral_value() else Decimal(repr(float(value)))
     if kind is float:
         return Decimal(repr(value))
     return value
+
+
+_KEPT = frozenset({str, int, bool, type(None)})  # what exact_copy leaves as it is
 
 
 def exact_decimals(value: Any) -> Any:

@@ -99,5 +99,22 @@ class Spill:
             for pkg, body, file, position in found
         ]
 
+    def rows_of(self, ocids: list[str]) -> dict[str, list[Received]]:
+        """:meth:`rows` of several ocids at once (one query for a few hundred)."""
+        self._flush()
+        found: dict[str, list[Received]] = {ocid: [] for ocid in ocids}
+        for start in range(0, len(ocids), 500):
+            chunk = ocids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for ocid, pkg, body, file, position in self.db.execute(
+                "SELECT ocid, pkg, body, file, position FROM rel "
+                f"WHERE ocid IN ({marks}) ORDER BY ocid, seq",
+                chunk,
+            ):
+                found[ocid].append(
+                    Received(body=pickle.loads(body), package=pkg, file=file, position=position)
+                )
+        return found
+
     def close(self) -> None:
         self.db.close()

@@ -21,6 +21,7 @@ from procurement.exchange.ocds.compile import Received
 from procurement.exchange.ocds.from_ocds import text
 from procurement.exchange.ocds.merge import _plain_number, exact_decimals, storable
 from procurement.exchange.ocds.spill import PackageMeta
+from procurement.storage.engine import core_connection, dialect_name
 from procurement.storage.schema import source_records
 
 KIND = "ocds-release"
@@ -44,11 +45,20 @@ def content_hash(body: Mapping[str, Any]) -> str:
 
 
 def hashed(received: Received) -> str:
-    """Set the release's content hash and its JSON-column form (from one canonical text)."""
+    """Set the release's content hash and its canonical text (stored as its JSON column)."""
     text = canonical(received.body)
     received.content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    received.content = json.loads(text)
+    received.text = text
     return received.content_hash
+
+
+def _content(received: Received) -> Any:
+    """The JSON-column form of a release (the canonical text read back, when hashed)."""
+    if received.content is None:
+        received.content = (
+            json.loads(received.text) if received.text is not None else storable(received.body)
+        )
+    return received.content
 
 
 def record_id(body: Mapping[str, Any]) -> str:
@@ -100,6 +110,7 @@ def keep(session: Session, city: str, ocid: str, releases: Iterable[Received]) -
 
 def keep_many(session: Session, batch: Iterable[tuple[str, str, Iterable[Received]]]) -> int:
     """Store the releases received for several ocids at once: (city, ocid, releases)."""
+    sqlite = dialect_name(session) == "sqlite"
     rows = [
         {
             "kind": KIND,
@@ -108,7 +119,7 @@ def keep_many(session: Session, batch: Iterable[tuple[str, str, Iterable[Receive
             "record_id": record_id(r.body),
             "record_date": (text(r.body.get("date")) or "")[:40] or None,
             "content_hash": r.content_hash or content_hash(r.body),
-            "content": r.content if r.content is not None else storable(r.body),
+            "content": _json_text(r) if sqlite else _content(r),
             "source_file": r.file[:1000] or None,
             "source_position": r.position[:100] or None,
             "publisher": ((r.meta.publisher if r.meta else None) or "")[:300] or None,
@@ -118,6 +129,45 @@ def keep_many(session: Session, batch: Iterable[tuple[str, str, Iterable[Receive
         for city, ocid, releases in batch
         for r in releases
     ]
-    if rows:
+    if not rows:
+        return 0
+    if sqlite:
+        _insert_sqlite(session, rows)
+    else:
         session.execute(insert(source_records), rows)
     return len(rows)
+
+
+def _json_text(received: Received) -> str:
+    """The JSON column's text of a release: its canonical text once hashed (the same value
+    as the column would write for :func:`_content`, keys sorted)."""
+    if received.text is not None:
+        return received.text
+    return json.dumps(_content(received))
+
+
+def _insert_sqlite(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT the rows with the driver's executemany, ``content`` given as JSON text and
+    the other columns converted as SQLAlchemy would (a third of the time of a Core insert)."""
+    connection = core_connection(session)
+    dialect = connection.dialect
+    names = tuple(rows[0])
+    convert = [
+        None
+        if name == "content"
+        else source_records.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        for name in names
+    ]
+    quote = dialect.identifier_preparer.quote
+    statement = (
+        f"INSERT INTO {quote(source_records.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    values = [
+        tuple(
+            value if f is None else f(value)
+            for value, f in zip((row[n] for n in names), convert, strict=True)
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(statement, values)
