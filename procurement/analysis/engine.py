@@ -121,6 +121,9 @@ class Scans:
                 "autoinstall_known_extensions": "false",
                 "autoload_known_extensions": "false",
                 "allow_unsigned_extensions": "false",
+                # give memory back after each statement rather than keep it for the next
+                # (a report's charts are drawn after its statements: peak memory counts)
+                "allocator_flush_threshold": "8MB",
             }
         )
         try:
