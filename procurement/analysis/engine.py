@@ -23,9 +23,9 @@ then never loaded); the default, ``auto``, uses DuckDB for SQLite files when it 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from procurement.storage.engine import STAMP
 ENGINE_VARIABLE = "PROCUREMENT_REPORT_ENGINE"
 ENGINES = ("auto", "database", "duckdb")
 _KEPT = "procurement.report_scans"  # the session's Scans, in ``session.info``
+T = TypeVar("T")
 
 
 class Changed(Exception):
@@ -222,12 +223,18 @@ def _plain(values: Any, is_date: bool) -> list[Any]:
     return listed
 
 
+def in_engine(session: Session, work: Callable[[Scans], T]) -> T:
+    """``work(scans)`` with the session's :class:`Scans`; done again in the database when
+    DuckDB saw another state of the registry than the session, or could not read it."""
+    scans = Scans.for_session(session)
+    try:
+        return work(scans)
+    except Changed:
+        scans.fall_back()
+        return work(scans)
+
+
 def scanned(session: Session, statement: Select[Any]) -> list[Sequence[Any]]:
     """All the rows of one statement over the cases, read where the session's reports are
     read (:class:`Scans`), from the session's state of the registry."""
-    scans = Scans.for_session(session)
-    try:
-        return list(scans.rows(statement))
-    except Changed:
-        scans.fall_back()
-        return list(scans.rows(statement))
+    return in_engine(session, lambda scans: list(scans.rows(statement)))

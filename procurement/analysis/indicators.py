@@ -31,7 +31,7 @@ from procurement.analysis.catalogue import (
     SPECIAL_KEYS,
     grouping_of,
 )
-from procurement.analysis.engine import Changed, Scans
+from procurement.analysis.engine import Scans, in_engine
 from procurement.analysis.fx import RateBook
 from procurement.analysis.money import euro_totals, money_statement
 from procurement.analysis.queries import aggregate
@@ -53,8 +53,8 @@ def compute(
 ) -> list[GroupResult]:
     """The indicators ``names`` for each group of ``by`` among the cases the filter keeps;
     ``with_cases``: each figure also lists the references of its cases (not the euro totals)."""
-    groups, _overall = _compute(
-        session, flt, by, names, rates, min_n, overall=False, with_cases=with_cases
+    groups, _overall = in_engine(
+        session, lambda s: _compute_in(s, flt, by, names, rates, min_n, False, with_cases)
     )
     return groups
 
@@ -71,26 +71,9 @@ def compute_with_overall(
 ) -> tuple[list[GroupResult], GroupResult | None]:
     """:func:`compute`, and the same indicators over all the cases the filter keeps (None when
     it keeps none). Read in the same pass when the groups cover every case once."""
-    return _compute(session, flt, by, names, rates, min_n, overall=True, with_cases=with_cases)
-
-
-def _compute(
-    session: Session,
-    flt: CaseFilter,
-    by: str,
-    names: Sequence[str],
-    rates: RateBook,
-    min_n: int,
-    *,
-    overall: bool,
-    with_cases: bool = False,
-) -> tuple[list[GroupResult], GroupResult | None]:
-    scans = Scans.for_session(session)
-    try:
-        return _compute_in(scans, flt, by, names, rates, min_n, overall, with_cases)
-    except Changed:
-        scans.fall_back()  # the registry changed while DuckDB read it
-        return _compute_in(scans, flt, by, names, rates, min_n, overall, with_cases)
+    return in_engine(
+        session, lambda s: _compute_in(s, flt, by, names, rates, min_n, True, with_cases)
+    )
 
 
 def _compute_in(
