@@ -125,6 +125,7 @@ class Scans:
                 # give memory back after each statement rather than keep it for the next
                 # (a report's charts are drawn after its statements: peak memory counts)
                 "allocator_flush_threshold": "8MB",
+                "allocator_background_threads": "true",
             }
         )
         try:
