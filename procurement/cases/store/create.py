@@ -79,6 +79,7 @@ class Prepared:
     reference: str | None = None
     ocid: str | None = None
     provenance: Mapping[str, Any] | None = None
+    changes: dict[str, Any] | None = None  # created(values), when computed beforehand
 
 
 # an INSERT statement for the driver, and each column's conversion of a value (or None)
@@ -93,6 +94,24 @@ def city_codes(db: Session | Connection) -> set[str]:
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def prepare_clean(
+    values: dict[str, Any],
+    *,
+    row: int | None = None,
+    reference: str | None = None,
+    ocid: str | None = None,
+    provenance: Mapping[str, Any] | None = None,
+) -> Prepared:
+    """:meth:`BulkWriter.prepare_clean` without a writer (no database: the OCDS importer's
+    helper process prepares cases with it)."""
+    problems = identity_problems(city=values["city"], reference=reference, ocid=ocid, row=row)
+    if problems:
+        raise ValidationError(problems)
+    if provenance is None and (values.get("description") or "").endswith(DEMO_MARK):
+        provenance = {"source_publisher": DEMO_PUBLISHER}  # demo data stay fictional
+    return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
 
 
 class BulkWriter:
@@ -147,12 +166,7 @@ class BulkWriter:
         """:meth:`prepare` for values :func:`~procurement.cases.validate.validate` has just returned
         (with these cities and the required fields), as the OCDS importer has them. A given
         reference or ocid must belong to the case's city (:func:`identity_problems`)."""
-        problems = identity_problems(city=values["city"], reference=reference, ocid=ocid, row=row)
-        if problems:
-            raise ValidationError(problems)
-        if provenance is None and (values.get("description") or "").endswith(DEMO_MARK):
-            provenance = {"source_publisher": DEMO_PUBLISHER}  # demo data stay fictional
-        return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
+        return prepare_clean(values, row=row, reference=reference, ocid=ocid, provenance=provenance)
 
     # references --------------------------------------------------------------------------
 
@@ -327,7 +341,7 @@ class BulkWriter:
                     city=row["city_code"],
                     user=self.user,
                     action=action,
-                    changes=created(p.values),
+                    changes=created(p.values) if p.changes is None else p.changes,
                     at=stamp,
                 )
             )

@@ -12,6 +12,8 @@ the good ones are kept, unless ``strict`` (then nothing is written).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from procurement.cases.fields import DEMO_PUBLISHER, FIELDS
 from procurement.cases.store import audit
-from procurement.cases.store.create import BulkWriter, Prepared, city_codes
+from procurement.cases.store.create import BulkWriter, Prepared, city_codes, prepare_clean
 from procurement.cases.store.references import identity_problems
 from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY
-from procurement.cases.values import case_values, changed, normalised
+from procurement.cases.values import case_values, changed, created, normalised
 from procurement.core.errors import BadInput, ValidationError
 from procurement.exchange import outside
 from procurement.exchange.ocds import EXTENSION, store
@@ -48,6 +50,7 @@ from procurement.exchange.ocds.merge import (
     same_json,
     storable,
 )
+from procurement.exchange.ocds.parallel import Helper
 from procurement.exchange.ocds.quality import Quality
 from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import PackageMeta, Spill
@@ -67,6 +70,7 @@ from procurement.exchange.summary import ImportSummary
 from procurement.storage.models import Case
 
 BATCH = 500  # contracting processes mapped, then new cases written, at a time
+_SAFE_REFERENCE = re.compile(r"[A-Za-z0-9._/-]+")  # written as it is in JSON text
 
 
 _ITEM = ("item",)  # a path's step into an array by id, whatever the id
@@ -192,6 +196,7 @@ class ImportRun:
     ocid: str = ""  # the contracting process being imported
     where: str = ""  # the file and position of its newest release
     writer: BulkWriter = field(init=False)
+    spill: Spill | None = None  # the releases read (once all are)
     validity: Validity = field(default_factory=Validity)
 
     def __post_init__(self) -> None:
@@ -404,7 +409,7 @@ class PendingCase:
     prepared: Prepared
     where: str
     ocid: str
-    compiled: dict[str, Any]
+    compiled: dict[str, Any] | None  # None: left in the helper process (see _compiled_again)
     ids: Mapping[str, str]
     origin: Mapping[str, Any]
     release_id: str
@@ -417,6 +422,8 @@ class PendingCase:
     fresh: list[Received] = field(default_factory=list)  # releases to store with it
     at: str = ""  # the file and position of its newest release (named in warnings)
     defaults: dict[str, Any] = field(default_factory=dict)  # values made up on import
+    ahead: bool = False  # ``extra`` computed by the helper process, not used yet
+    extra_warned: list[tuple[str, str, str]] = field(default_factory=list)  # warned by it
 
 
 def _where(received: Received) -> str:
@@ -568,7 +575,7 @@ def _pending_case(
         or identity_problems(city=clean["city"], reference=reference, ocid=None, row=None)
     ):
         reference = None  # another city's number, or not ours to keep: a new one is assigned
-    prepared = run.writer.prepare_clean(
+    prepared = prepare_clean(
         clean,
         reference=reference,
         ocid=ocid,
@@ -650,7 +657,16 @@ def _columns(
     def columns(prepared: Prepared, at: dt.datetime) -> dict[str, Any]:
         new = by_id[id(prepared)]
         assert prepared.reference is not None
+        if new.ahead:  # computed by the helper process: what it warned counts once used
+            new.ahead = False
+            if _extra_holds(new, prepared.reference):
+                new.extra_for = prepared.reference
+                run.warned.update(new.extra_warned)
+            else:
+                new.extra = None
         if new.extra is None or new.extra_for != prepared.reference:
+            if new.compiled is None:  # left in the helper process: compiled again
+                new.compiled = _compiled_again(run, new.ocid)
             run.ocid, run.where = new.ocid, new.at
             start = len(run.summary.warnings)
             view = _pending_view(new, prepared.reference)
@@ -661,6 +677,32 @@ def _columns(
         return {"ocds_extra": {**new.extra, "stamp": stamp(at)}}
 
     return columns
+
+
+ANY_REFERENCE = "XQZ-0000-000000"  # made up (see _extra_holds)
+
+
+def _compiled_again(run: ImportRun, ocid: str) -> dict[str, Any]:
+    """The compiled release of a new case (an ocid the registry held nothing of) as it was
+    before its ``extra`` was computed, from the releases read."""
+    assert run.spill is not None
+    read = run.spill.rows_of([ocid])[ocid]
+    return compile_ocid(ocid, _fresh(read, [])).release
+
+
+def _extra_holds(new: PendingCase, reference: str) -> bool:
+    """Whether ``new.extra`` (with its late warnings) is the one computed for the case's
+    reference: computed with it, or (by the helper process, before references are given)
+    with :data:`ANY_REFERENCE` and found not to depend on it (the made-up reference nowhere
+    in the result nor in its warnings), and no text of the case's releases starts with the
+    reference (as the ids the registry makes from it do: ``REF-tender``)."""
+    if new.extra_for == reference:
+        return True
+    return (
+        new.extra_for == ANY_REFERENCE
+        and _SAFE_REFERENCE.fullmatch(reference) is not None
+        and all(r.text is not None and f'"{reference}' not in r.text for r in new.fresh)
+    )
 
 
 def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
@@ -723,15 +765,125 @@ def _fresh(received: list[Received], stored: list[Received]) -> list[Received]:
     return fresh
 
 
-def _import_chunk(run: ImportRun, spill: Spill, ocids: list[str]) -> None:
+@dataclass
+class Ready:
+    """One contracting process prepared by the helper process (:mod:`.parallel`) as
+    :func:`_import_chunk` does when the registry holds neither a case nor a stored release
+    of its ocid: what it warned and skipped, and the new case (its ``extra`` computed)."""
+
+    ocid: str
+    warnings: list[str]
+    skipped: list[tuple[str, str]]
+    bad: list[str]
+    warned: list[tuple[str, str, str]]
+    new: PendingCase | None
+
+
+def prepare_chunk(
+    run: ImportRun, spill: Spill, ocids: list[str], share: float = 1.0
+) -> list[Ready]:
+    """:func:`_import_chunk` up to the writing, for ocids new to the registry, without the
+    database (in the helper process: ``run`` has no session). The ``extra`` of a new case
+    is computed for ``share`` of them (spread evenly; the importer computes the others)."""
+    releases = spill.rows_of(ocids)
+    summary, ready = run.summary, []
+    for i, ocid in enumerate(ocids):
+        run.ocid, run.warned = ocid, set()
+        marks = len(summary.warnings), len(summary.skipped), len(run.bad)
+        read = releases.pop(ocid)
+        for r in read:
+            r.meta = spill.packages.get(r.package, PackageMeta())
+        fresh = _fresh(read, [])
+        process = compile_ocid(ocid, fresh, run.warn_release)
+        run.where = _where(process.newest)
+        package = process.newest.meta or PackageMeta()
+        new = _import_one(run, ocid, process, package, None, fresh, legacy=True)
+        warned = list(run.warned)
+        if new is not None:
+            if int((i + 1) * share) > int(i * share):
+                _extra_ahead(run, new)
+            new.prepared.changes = created(new.prepared.values)  # its audit event's changes
+            for r in new.fresh:  # the store needs only these of the body (and the text, hash)
+                r.body = {k: r.body[k] for k in ("id", "date") if k in r.body}
+        ready.append(
+            Ready(
+                ocid=ocid,
+                warnings=summary.warnings[marks[0] :],
+                skipped=summary.skipped[marks[1] :],
+                bad=run.bad[marks[2] :],
+                warned=warned,
+                new=new,
+            )
+        )
+    run.where = ""
+    summary.warnings.clear()
+    summary.skipped.clear()
+    run.bad.clear()
+    return ready
+
+
+def _extra_ahead(run: ImportRun, new: PendingCase) -> None:
+    """The ``extra`` of a new case before its reference is known: with the publisher's
+    reference, or :data:`ANY_REFERENCE` (see :func:`_extra_holds`; not kept if it depends on
+    the reference). Its warnings and what it warned are kept aside."""
+    reference = new.given or ANY_REFERENCE
+    run.ocid, run.where = new.ocid, new.at
+    start, before = len(run.summary.warnings), set(run.warned)
+    assert new.compiled is not None
+    extra = _extra(
+        run,
+        _pending_view(new, reference),
+        new.compiled,
+        new.ids,
+        new.origin,
+        new.date,
+        new.defaults,
+    )
+    late = run.summary.warnings[start:]
+    del run.summary.warnings[start:]
+    new.extra_warned, run.warned = list(run.warned - before), before
+    new.compiled = None  # not sent to the importer (computing the extra may have changed it)
+    if reference == ANY_REFERENCE and (
+        any(ANY_REFERENCE in w for w in late)
+        or any(r.text is None or ANY_REFERENCE in r.text for r in new.fresh)
+        or ANY_REFERENCE in json.dumps(extra, default=str, ensure_ascii=False)
+    ):
+        new.extra_warned = []
+        return
+    new.extra, new.extra_for, new.late, new.ahead = extra, reference, late, True
+
+
+def _take(run: ImportRun, ready: Ready) -> PendingCase | None:
+    """What the helper process prepared for an ocid, in the run's summary."""
+    run.summary.warnings.extend(ready.warnings)
+    run.summary.skipped.extend(ready.skipped)
+    run.bad.extend(ready.bad)
+    run.warned.update(ready.warned)
+    new = ready.new
+    if new is not None:
+        new.mark = len(run.summary.warnings)
+    return new
+
+
+def _import_chunk(
+    run: ImportRun, spill: Spill, ocids: list[str], ready: Mapping[str, Ready] | None = None
+) -> None:
     """Import a batch of contracting processes: updates at once, new cases together. Each
-    case is compiled from all its releases: those stored before and those just read."""
+    case is compiled from all its releases: those stored before and those just read.
+    ``ready``: ocids the helper process prepared (used if new to the registry)."""
     existing = {c.ocid: c for c in run.session.scalars(select(Case).where(Case.ocid.in_(ocids)))}
     stored = store.stored_releases(run.session, ocids)
     pending: list[PendingCase] = []
-    releases = spill.rows_of(ocids)
+    ready = ready or {}
+    taken = {o for o in ocids if o in ready and o not in existing and o not in stored}
+    releases = spill.rows_of([o for o in ocids if o not in taken])
     for ocid in ocids:
         run.ocid = ocid
+        if ocid in taken:
+            new = _take(run, ready[ocid])
+            if new is not None:
+                pending.append(new)
+            continue
         before = stored.get(ocid, [])
         read = releases.pop(ocid)
         for r in read:
@@ -809,8 +961,9 @@ def import_ocds(
         cities=cities,
     )
     quality = Quality() if report is not None else None
+    helper = Helper.start(files) if Helper.wanted(files) else None
     with tempfile.TemporaryDirectory(prefix="procurement-ocds-") as tmp:
-        spill = Spill(Path(tmp) / "releases.sqlite")
+        spill = run.spill = Spill(Path(tmp) / "releases.sqlite")
         try:
             for file in files:
                 run.path = file
@@ -824,9 +977,15 @@ def import_ocds(
                 FileReader(run, spill, quality).read(encoding)
             if quality is not None and report is not None:
                 quality.write(report, summary.source)
+            spill.finish()
+            if helper is not None:
+                helper.begin(run, Path(tmp) / "releases.sqlite", spill.packages, BATCH)
             for chunk in spill.ocid_chunks(BATCH):
-                _import_chunk(run, spill, chunk)
+                ready = helper.take(chunk) if helper is not None else None
+                _import_chunk(run, spill, chunk, ready)
         finally:
+            if helper is not None:
+                helper.stop()
             spill.close()
     return outside.finished(summary, run.bad, strict=strict, empty="OCDS releases or records")
 

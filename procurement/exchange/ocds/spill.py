@@ -6,7 +6,7 @@ the importer then takes each ocid's releases together, wherever they sat in the 
 
 from __future__ import annotations
 
-import pickle  # the scratch file is our own, written and read by this process only
+import pickle  # the scratch file is our own, written and read by this import only
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -44,6 +44,7 @@ class Spill:
         self.packages: dict[int, PackageMeta] = {}
         self.next_pkg = 0  # packages are numbered across all the files of an import
         self._buffer: list[tuple[str, int, int, bytes, str, str]] = []
+        self._finished = False
 
     def add(
         self,
@@ -69,10 +70,27 @@ class Spill:
             )
             self._buffer.clear()
 
+    @classmethod
+    def reader(cls, path: Path, packages: dict[int, PackageMeta]) -> Spill:
+        """A finished scratch file opened read-only (by the importer's helper process)."""
+        spill = cls.__new__(cls)
+        spill.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        spill.packages, spill.next_pkg, spill._buffer = packages, 0, []
+        spill._finished = True
+        return spill
+
+    def finish(self) -> None:
+        """All releases written: the ocid index made and committed (other connections, the
+        helper process's, see them)."""
+        self._flush()
+        if not self._finished:
+            self.db.execute("CREATE INDEX rel_ocid ON rel (ocid, seq)")
+            self.db.commit()
+            self._finished = True
+
     def ocids(self) -> Iterator[str]:
         """Each ocid once, in the order of its first release in the file."""
-        self._flush()
-        self.db.execute("CREATE INDEX rel_ocid ON rel (ocid, seq)")
+        self.finish()
         cursor = self.db.execute("SELECT ocid FROM rel GROUP BY ocid ORDER BY MIN(seq)")
         while batch := cursor.fetchmany(1000):
             for (ocid,) in batch:

@@ -1,0 +1,245 @@
+"""The OCDS importer's helper process: the second core prepares the next batches.
+
+Once the files are read into the scratch file (:mod:`.spill`), a helper process (a new
+Python started while they are read: it imports the importer, never the caller's
+``__main__``) takes the same batches of ocids in the same order and, for each, does what
+needs no database (:func:`.importer.prepare_chunk`), as if the registry held neither a case
+nor a stored release of the ocid: it compiles each ocid's releases, hashes them, maps and
+validates the case, computes its audit event's changes and, for a share of the new cases
+(adjusted as the import goes, so that neither process waits for the other), what the
+registry keeps of the publisher's release. The importer meanwhile writes the batches before;
+it uses what the helper prepared for the ocids new to the registry and does the rest itself,
+in the same order, so the summary, warnings, cases, audit events and stored releases are the
+same as without it. The helper never opens the registry's database; references are given by
+the importer.
+
+``PROCUREMENT_IMPORT_WORKERS``: ``0`` never a helper; ``1`` always one; unset (or anything
+else): one if the machine has two cores or more and the files are 4 MB or more (a few
+thousand releases). If the helper cannot start or stops, the importer does the work itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import pickle
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Mapping, Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from procurement.exchange.ocds.importer import ImportRun, Ready
+    from procurement.exchange.ocds.spill import PackageMeta
+
+ENV = "PROCUREMENT_IMPORT_WORKERS"
+MIN_BYTES = 4_000_000  # files smaller than this (a few thousand releases): no helper
+SHARE = 0.5  # of the new cases whose extra the helper computes at first (then adjusted)
+STEP = 0.05
+AHEAD = 2  # batches received and not yet taken, at most (the helper then waits)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class Helper:
+    """The helper process, seen from the importer."""
+
+    def __init__(self, process: subprocess.Popen[bytes], conn: Connection) -> None:
+        self.process = process
+        self.conn: Connection | None = conn
+        self.share = SHARE
+        self.deaf = False  # the helper has stopped reading (it may have sent everything)
+        # batches read from the helper as soon as sent (it need not wait for the importer
+        # to take each); None: it stopped
+        self.received: queue.Queue[bytes | None] = queue.Queue(AHEAD)
+        self.stopping = threading.Event()
+        self.reader = threading.Thread(target=self._read, name="import-helper", daemon=True)
+
+    @staticmethod
+    def wanted(files: Sequence[Path]) -> bool:
+        if os.name != "posix":  # the helper is handed its end of a socket by number
+            return False
+        setting = os.environ.get(ENV, "").strip()
+        if setting.isdigit():
+            return int(setting) > 0
+        try:
+            size = sum(f.stat().st_size for f in files)
+        except OSError:
+            return False
+        return _cores() >= 2 and size >= MIN_BYTES
+
+    @classmethod
+    def start(cls, files: Sequence[Path]) -> Helper | None:
+        """The helper started (it imports the importer while the files are read); None if it
+        cannot be."""
+        try:
+            mine, theirs = socket.socketpair()
+        except (AttributeError, OSError):
+            return None
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _MAIN, str(theirs.fileno()), json.dumps(sys.path)],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except (OSError, ValueError):  # a platform without it: the importer works alone
+            mine.close()
+            return None
+        finally:
+            theirs.close()
+        return cls(process, Connection(mine.detach()))
+
+    def begin(
+        self, run: ImportRun, spill: Path, packages: Mapping[int, PackageMeta], batch: int
+    ) -> None:
+        """The files are read: the helper may start on the batches."""
+        setup = {
+            "spill": str(spill),
+            "packages": dict(packages),
+            "batch": batch,
+            "path": str(run.path),
+            "city": run.city,
+            "city_map": dict(run.city_map),
+            "cities": set(run.cities),
+            "strict": run.strict,
+            "share": self.share,
+        }
+        self._send(setup)
+        self.reader.start()
+
+    def _read(self) -> None:
+        conn = self.conn
+        message: bytes | None = None
+        while not self.stopping.is_set():
+            try:
+                message = conn.recv_bytes() if conn is not None else None
+            except (EOFError, OSError):
+                message = None
+            while not self.stopping.is_set():
+                try:
+                    self.received.put(message, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            if message is None:
+                return
+
+    def take(self, ocids: list[str]) -> dict[str, Ready] | None:
+        """What the helper prepared for the next batch (``ocids``); None if it stopped."""
+        if self.conn is None:
+            return None
+        # the helper computes more of the extras while it is ahead, fewer while it is behind
+        ahead = not self.received.empty()
+        self.share = min(1.0, max(0.0, self.share + (STEP if ahead else -STEP)))
+        self._send(self.share)
+        data = self.received.get()
+        collecting = gc.isenabled()
+        gc.disable()  # unpickling a batch makes many containers: no collection meanwhile
+        try:
+            message = pickle.loads(data) if data is not None else None
+        except Exception:
+            message = None
+        finally:
+            if collecting:
+                gc.enable()
+        if not (isinstance(message, tuple) and message[0] == "ok"):
+            self.stop()  # the helper failed: the importer does the rest alone
+            return None
+        ready: list[Ready] = message[1]
+        if [r.ocid for r in ready] != ocids:
+            self.stop()
+            return None
+        return {r.ocid: r for r in ready}
+
+    def _send(self, message: Any) -> None:
+        """A message to the helper (lost if it has ended: what it sent is still read)."""
+        if self.conn is None or self.deaf:
+            return
+        try:
+            self.conn.send(message)
+        except (OSError, ValueError):
+            self.deaf = True
+
+    def stop(self) -> None:
+        """The helper ended (it may be waiting to send a batch nobody takes)."""
+        conn, self.conn = self.conn, None
+        self.stopping.set()
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.reader.is_alive():
+            self.reader.join(timeout=10)  # the helper's end is closed: its read ends
+        if conn is not None:
+            conn.close()
+
+
+# the helper's program: the importer's sys.path, then serve() on the socket it was given
+_MAIN = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
+    "from procurement.exchange.ocds.parallel import main; main(int(sys.argv[1]))"
+)
+
+
+def main(fd: int) -> None:
+    """The helper process's program."""
+    serve(Connection(fd))
+
+
+def serve(conn: Connection) -> None:
+    """The helper process: prepare each batch of the scratch file, send it, in order."""
+    try:
+        setup = conn.recv()
+    except (EOFError, OSError):
+        return
+    try:
+        from procurement.exchange.ocds.importer import ImportRun, prepare_chunk
+        from procurement.exchange.ocds.spill import Spill
+        from procurement.exchange.summary import ImportSummary
+
+        run = ImportRun(
+            path=Path(setup["path"]),
+            session=None,  # type: ignore[arg-type]  # no database here
+            user="",
+            city=setup["city"],
+            city_map=setup["city_map"],
+            strict=setup["strict"],
+            summary=ImportSummary(source=""),
+            cities=setup["cities"],
+        )
+        spill = Spill.reader(Path(setup["spill"]), setup["packages"])
+        try:
+            share = setup["share"]
+            for chunk in spill.ocid_chunks(setup["batch"]):
+                while conn.poll():  # the importer's latest wish
+                    share = conn.recv()
+                conn.send(("ok", prepare_chunk(run, spill, chunk, share)))
+        finally:
+            spill.close()
+        conn.send(("done", None))
+    except (BrokenPipeError, EOFError):
+        return  # the importer stopped listening
+    except BaseException:
+        with contextlib.suppress(OSError):
+            conn.send(("error", traceback.format_exc()))
+
+
+__all__ = ["ENV", "Helper"]
