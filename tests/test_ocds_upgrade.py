@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -309,6 +310,12 @@ def exported(run: Callable[..., Result], tmp_path: Path, name: str, *flags: str)
     assert_ok(run("export", "--format", "ocds", "--validate", *flags, "-o", str(target)))
     package = json.loads(target.read_text("utf-8"))
     assert package.pop("publishedDate")
+    for release in package.get("releases", []):
+        # the registry's own release is dated when the case was imported: two registries
+        # imported a second apart differ there, and nowhere else
+        if "-baltmet-" in release["id"]:
+            release["id"] = re.sub(r"-baltmet-\d{8}T\d{6}Z$", "-baltmet-STAMP", release["id"])
+            release["date"] = "STAMP"
     return package
 
 
