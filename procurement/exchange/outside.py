@@ -14,14 +14,17 @@ import ends (``--strict``, an input that held nothing).
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Collection
+import datetime as dt
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from procurement.cases.cities import city_code, fold
 from procurement.cases.fields import PPP_FIELDS, REQUIRED_FIELDS
+from procurement.cases.store.create import BulkWriter, Prepared
 from procurement.cases.validate import MONEY_FIELDS, validate
 from procurement.core.errors import BadInput, FieldError, ProcurementError, ValidationError
 from procurement.exchange.summary import ImportSummary
@@ -145,3 +148,39 @@ def refusal(exc: ProcurementError | SQLAlchemyError) -> str:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
         return f"the database refused it: {first}"
     return str(exc)
+
+
+T = TypeVar("T")
+
+
+def write_imported(
+    session: Session,
+    writer: BulkWriter,
+    pending: Sequence[T],
+    *,
+    prepared: Callable[[T], Prepared],
+    given: Callable[[T], str | None],
+    columns: Callable[[Prepared, dt.datetime], Mapping[str, Any]],
+    refused: Callable[[T, str], None],
+) -> list[T]:
+    """Write imported cases in one batch; if the database refuses the batch, one by one,
+    ``refused`` being told of each it refuses (the others are written). Before each retry a
+    case's reference is put back to the one its source gave (``given``: None, a new one).
+    Returns the cases written, in order."""
+    try:
+        with session.begin_nested():
+            writer.write([prepared(n) for n in pending], action="import", columns=columns)
+        return list(pending)
+    except SQLAlchemyError:
+        pass
+    written: list[T] = []
+    for n in pending:
+        prepared(n).reference = given(n)
+        try:
+            with session.begin_nested():
+                writer.write([prepared(n)], action="import", columns=columns)
+            written.append(n)
+        except SQLAlchemyError as exc:
+            prepared(n).reference = given(n)
+            refused(n, refusal(exc))
+    return written

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from procurement.cases.cities import city_code, fold
@@ -449,21 +448,15 @@ def _write_batch(run: Run, pending: list[NewCase]) -> None:
     def columns(prepared: Prepared, _at: Any) -> dict[str, Any]:
         return {"ocds_extra": by_id[id(prepared)].extra}
 
-    written: list[NewCase] = []
-    try:
-        with run.session.begin_nested():
-            run.writer.write([n.prepared for n in pending], action="import", columns=columns)
-        written = pending
-    except SQLAlchemyError:
-        for n in pending:
-            n.prepared.reference = None
-            try:
-                with run.session.begin_nested():
-                    run.writer.write([n.prepared], action="import", columns=columns)
-                written.append(n)
-            except SQLAlchemyError as exc:
-                n.prepared.reference = None
-                run.skip(n.where, outside.refusal(exc))
+    written = outside.write_imported(
+        run.session,
+        run.writer,
+        pending,
+        prepared=lambda n: n.prepared,
+        given=lambda n: None,
+        columns=columns,
+        refused=lambda n, why: run.skip(n.where, why),
+    )
     for n in written:
         run.summary.created.append(f"{n.prepared.reference} ({n.ocid})")
 

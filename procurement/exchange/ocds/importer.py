@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from procurement.cases.fields import DEMO_PUBLISHER, FIELDS
@@ -720,21 +719,15 @@ def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
             taken.add(ref)
     by_id = {id(n.prepared): n for n in pending}
     columns = _columns(run, by_id)
-    written: list[PendingCase] = []
-    try:
-        with run.session.begin_nested():
-            run.writer.write([n.prepared for n in pending], action="import", columns=columns)
-        written = pending
-    except SQLAlchemyError:
-        for n in pending:
-            n.prepared.reference = n.given
-            try:
-                with run.session.begin_nested():
-                    run.writer.write([n.prepared], action="import", columns=columns)
-                written.append(n)
-            except SQLAlchemyError as exc:
-                n.prepared.reference = n.given
-                run.skip(n.where, outside.refusal(exc))
+    written = outside.write_imported(
+        run.session,
+        run.writer,
+        pending,
+        prepared=lambda n: n.prepared,
+        given=lambda n: n.given,
+        columns=columns,
+        refused=lambda n, why: run.skip(n.where, why),
+    )
     for n in reversed(written):
         run.summary.warnings[n.mark : n.mark] = n.late
     store.keep_many(run.session, [(n.prepared.values["city"], n.ocid, n.fresh) for n in written])
