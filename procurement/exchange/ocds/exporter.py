@@ -446,19 +446,25 @@ def _cases(session: Session, flt: CaseFilter) -> Iterator[Case]:
         yield from session.scalars(stmt)
 
 
+def _history(session: Session, case: Case, *, include_contacts: bool) -> list[dict[str, Any]]:
+    """A case's releases as ``--releases`` gives them: an imported case's as its publishers
+    published them (plus the registry's own), else the registry's history of the case."""
+    history = (
+        published_releases(session, case, include_contacts=include_contacts)
+        if case.origin == "imported"
+        else None
+    )
+    if history is None:
+        history = history_releases(session, case, include_contacts=include_contacts)
+    return history
+
+
 def _releases(
     session: Session, flt: CaseFilter, *, include_contacts: bool, releases: bool
 ) -> Iterator[tuple[Case, dict[str, Any]]]:
     for case in _cases(session, flt):
         if releases:
-            history = (
-                published_releases(session, case, include_contacts=include_contacts)
-                if case.origin == "imported"
-                else None
-            )
-            if history is None:
-                history = history_releases(session, case, include_contacts=include_contacts)
-            for release in history:
+            for release in _history(session, case, include_contacts=include_contacts):
                 yield case, release
         else:
             yield case, exact_release(case, include_contacts=include_contacts)
@@ -530,13 +536,7 @@ def _records(
     """Each case as an OCDS record: its releases (as ``--releases`` gives them), its
     compiled release (as the compiled export) and its versioned release."""
     for case in _cases(session, flt):
-        history = (
-            published_releases(session, case, include_contacts=include_contacts)
-            if case.origin == "imported"
-            else None
-        )
-        if history is None:
-            history = history_releases(session, case, include_contacts=include_contacts)
+        history = _history(session, case, include_contacts=include_contacts)
         compiled = exact_release(case, include_contacts=include_contacts)
         yield (
             case,
