@@ -24,6 +24,7 @@ from procurement.analysis.catalogue import COMPARE_BY, INDICATORS
 from procurement.analysis.engine import ENGINE_VARIABLE, Scans
 from procurement.analysis.fx import RateBook
 from procurement.analysis.indicators import compute_with_overall
+from procurement.analysis.statistics import GroupResult
 from procurement.cases.query import CaseFilter
 from procurement.cases.store.update import add_case, set_outcome
 from procurement.storage.engine import read_only
@@ -108,19 +109,24 @@ def test_every_report_kind_is_the_same_in_duckdb(
     assert database == duckdb
 
 
+def by_city(session: Session, names: list[str]) -> tuple[list[GroupResult], GroupResult | None]:
+    """The indicators by city and over all cases, as the reports compute them (n ≥ 1)."""
+    return compute_with_overall(
+        session=session,
+        flt=CaseFilter(),
+        by="city",
+        names=names,
+        rates=RateBook.from_session(session),
+        min_n=1,
+    )
+
+
 def figures(engine: Engine, choice: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv(ENGINE_VARIABLE, choice)
     with Session(read_only(engine)) as reading:
         scans = Scans.for_session(reading)
         assert scans.in_duckdb == (choice == "duckdb")
-        groups, whole = compute_with_overall(
-            session=reading,
-            flt=CaseFilter(),
-            by="city",
-            names=[i.name for i in INDICATORS],
-            rates=RateBook.from_session(reading),
-            min_n=1,
-        )
+        groups, whole = by_city(reading, [i.name for i in INDICATORS])
     assert whole is not None
     return {g.key: g.stats for g in [*groups, whole]}
 
@@ -166,27 +172,13 @@ def test_a_change_committed_meanwhile_is_not_mixed_into_a_report(
         with Session(engine) as writer:  # another officer records a case
             add_case(session=writer, data=case_data(city="HEL"), user="other")
             writer.commit()
-        groups, whole = compute_with_overall(
-            session=reading,
-            flt=CaseFilter(),
-            by="city",
-            names=["tenders_per_procedure"],
-            rates=RateBook.from_session(reading),
-            min_n=1,
-        )
+        groups, whole = by_city(reading, ["tenders_per_procedure"])
         assert whole is not None and whole.cases == before
         assert sum(g.cases for g in groups) == before
         assert not scans.in_duckdb  # it noticed, and read in the database instead
     with Session(read_only(engine)) as later:  # a new report sees the new case, in DuckDB again
         assert Scans.for_session(later).in_duckdb
-        _, whole = compute_with_overall(
-            session=later,
-            flt=CaseFilter(),
-            by="city",
-            names=["tenders_per_procedure"],
-            rates=RateBook.from_session(later),
-            min_n=1,
-        )
+        _, whole = by_city(later, ["tenders_per_procedure"])
         assert whole is not None and whole.cases == before + 1
 
 

@@ -139,11 +139,11 @@ def euro_totals(
     for i in range(width):
         amounts = _numbers(columns[3 + 2 * i]) * scale
         counts = _numbers(columns[4 + 2 * i])
+        # the converted sums, each group's together (its total: math.fsum of its slice)
         euro = np.where(convertible, amounts / np.where(convertible, units, 1.0), 0.0)[order]
-        # each group's total summed exactly (math.fsum) from its converted sums
         per_indicator.append(
             (
-                [euro[bounds[g] : bounds[g + 1]] for g in range(size)],
+                euro,
                 np.bincount(groups, weights=np.where(convertible, counts, 0), minlength=size),
                 np.bincount(groups, weights=np.where(convertible, 0, counts), minlength=size),
             )
@@ -155,11 +155,9 @@ def euro_totals(
                 result.stats[name].left_out = 0
     for result, index in targets:
         for i, name in enumerate(names):
-            parts, ns, missing = per_indicator[i]
+            euro, ns, missing = per_indicator[i]
             pick = slice(None) if index is None else index
-            total = math.fsum(
-                (v for part in parts for v in part) if index is None else parts[index]
-            )
+            total = math.fsum(euro if index is None else euro[bounds[index] : bounds[index + 1]])
             n, not_convertible = int(np.sum(ns[pick])), int(np.sum(missing[pick]))
             ok = n >= min_n
             result.stats[name] = Stat(
