@@ -104,8 +104,11 @@ def prepare_clean(
     ocid: str | None = None,
     provenance: Mapping[str, Any] | None = None,
 ) -> Prepared:
-    """:meth:`BulkWriter.prepare_clean` without a writer (no database: the OCDS importer's
-    helper process prepares cases with it)."""
+    """:meth:`BulkWriter.prepare` for values :func:`~procurement.cases.validate.validate` has
+    just returned (with the registry's cities and the required fields), as the OCDS and eForms
+    importers have them. A given reference or ocid must belong to the case's city
+    (:func:`identity_problems`). Needs no database (the OCDS importer's helper process uses
+    it too)."""
     problems = identity_problems(city=values["city"], reference=reference, ocid=ocid, row=row)
     if problems:
         raise ValidationError(problems)
@@ -150,22 +153,6 @@ class BulkWriter:
         values = validate(
             data, cities=self.cities, require=REQUIRED_FIELDS, ignore=ASSIGNED, row=row
         )
-        return self.prepare_clean(
-            values, row=row, reference=reference, ocid=ocid, provenance=provenance
-        )
-
-    def prepare_clean(
-        self,
-        values: dict[str, Any],
-        *,
-        row: int | None = None,
-        reference: str | None = None,
-        ocid: str | None = None,
-        provenance: Mapping[str, Any] | None = None,
-    ) -> Prepared:
-        """:meth:`prepare` for values :func:`~procurement.cases.validate.validate` has just returned
-        (with these cities and the required fields), as the OCDS importer has them. A given
-        reference or ocid must belong to the case's city (:func:`identity_problems`)."""
         return prepare_clean(values, row=row, reference=reference, ocid=ocid, provenance=provenance)
 
     # references --------------------------------------------------------------------------

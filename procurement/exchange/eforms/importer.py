@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from procurement.cases.cities import city_code, fold
 from procurement.cases.fields import FIELDS
 from procurement.cases.store import audit
-from procurement.cases.store.create import BulkWriter, Prepared, city_codes
+from procurement.cases.store.create import BulkWriter, Prepared, city_codes, prepare_clean
 from procurement.cases.store.references import ocid_prefix
 from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY, MAX_MONEY
@@ -348,7 +348,7 @@ def _import_procedure(
     try:
         if existing is None:
             clean = _validated(run, where, values)
-            prepared = run.writer.prepare_clean(clean, ocid=ocid, provenance=provenance)
+            prepared = prepare_clean(clean, ocid=ocid, provenance=provenance)
             return NewCase(prepared, where, ocid, _extra(compiled, snapshot(clean)))
         with run.session.begin_nested():
             _update(run, where, existing, values, compiled, provenance)
