@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -26,6 +27,21 @@ LOCK_TIMEOUT_S = 5.0  # PostgreSQL: longest wait for a lock another session hold
 STATEMENT_TIMEOUT_S = 600.0  # PostgreSQL: longest run of one statement
 
 T = TypeVar("T")
+
+
+class JSONText(str):
+    """A JSON column's value already written as the column would write it
+    (``json.dumps(value)``): stored as it is. A batch prepared in another process (the OCDS
+    importer's helper) arrives as text, not as objects to serialise again."""
+
+    __slots__ = ()
+
+
+def json_serializer(value: Any) -> str:
+    """How JSON columns are written: ``json.dumps``, except :class:`JSONText` as it is."""
+    if type(value) is JSONText:
+        return str.__str__(value)
+    return json.dumps(value)
 
 
 def sqlite_busy_timeout_ms() -> int:
@@ -162,7 +178,11 @@ def make_engine(url: str, *, create_dir: bool = True) -> Engine:
                 database=f"file:{Path(database).expanduser()}?mode=ro&immutable=1",
                 query={"uri": "true"},
             )
-        engine = create_engine(parsed, connect_args={"timeout": sqlite_busy_timeout_ms() / 1000})
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": sqlite_busy_timeout_ms() / 1000},
+            json_serializer=json_serializer,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "connect")
@@ -181,6 +201,7 @@ def make_engine(url: str, *, create_dir: bool = True) -> Engine:
     return create_engine(
         parsed,
         pool_pre_ping=True,
+        json_serializer=json_serializer,
         connect_args={
             "connect_timeout": 10,
             "application_name": "procurement",

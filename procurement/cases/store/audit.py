@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from procurement.core.clock import now
+from procurement.storage.engine import JSONText
 from procurement.storage.schema import audit_events
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def event_row(
     city: str,
     user: str,
     action: str,
-    changes: Mapping[str, Any],
+    changes: Mapping[str, Any] | JSONText,
     at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """One audit event as a row of ``audit_events``."""
@@ -37,7 +38,8 @@ def event_row(
         "at": at or now(),
         "user": user,
         "action": action,
-        "changes": dict(changes),
+        # text: the changes already written as JSON (by the OCDS importer's helper process)
+        "changes": changes if isinstance(changes, JSONText) else dict(changes),
     }
 
 

@@ -42,7 +42,12 @@ from procurement.cases.values import (
 )
 from procurement.core.clock import now
 from procurement.core.errors import ValidationError
-from procurement.storage.engine import core_connection, dialect_name, insert_ignoring_duplicates
+from procurement.storage.engine import (
+    JSONText,
+    core_connection,
+    dialect_name,
+    insert_ignoring_duplicates,
+)
 from procurement.storage.schema import (
     audit_events,
     case_approaches,
@@ -79,7 +84,8 @@ class Prepared:
     reference: str | None = None
     ocid: str | None = None
     provenance: Mapping[str, Any] | None = None
-    changes: dict[str, Any] | None = None  # created(values), when computed beforehand
+    # created(values), when computed beforehand (as JSON text by the OCDS importer's helper)
+    changes: dict[str, Any] | JSONText | None = None
 
 
 # an INSERT statement for the driver, and each column's conversion of a value (or None)

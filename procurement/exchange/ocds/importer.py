@@ -39,6 +39,7 @@ from procurement.exchange.ocds.exporter import origin_of, stamp
 from procurement.exchange.ocds.from_ocds import Mapped, ReleaseReader, obj
 from procurement.exchange.ocds.merge import (
     MISSING,
+    _plain_number,
     apply_overrides,
     exact_copy,
     exact_decimals,
@@ -66,6 +67,7 @@ from procurement.exchange.ocds.validate import (
 )
 from procurement.exchange.outside import MAX_PASSES, validated_from_outside
 from procurement.exchange.summary import ImportSummary
+from procurement.storage.engine import JSONText
 from procurement.storage.models import Case
 
 BATCH = 500  # contracting processes mapped, then new cases written, at a time
@@ -298,7 +300,46 @@ def _extra(
     defaults: Mapping[str, Any],
 ) -> dict[str, Any]:
     """What the registry keeps of the publisher's release beside the case's fields, and the
-    values made up on import (``defaults``: left out of exports while the case keeps them)."""
+    values made up on import (``defaults``: left out of exports while the case keeps them),
+    in its JSON-column form (:func:`.merge.storable`)."""
+    result: dict[str, Any] = storable(
+        _extra_value(run, view, compiled, ids, origin, date, defaults)
+    )
+    return result
+
+
+def _extra_text(
+    run: ImportRun,
+    view: ReleaseView,
+    compiled: Mapping[str, Any],
+    ids: Mapping[str, str],
+    origin: Mapping[str, Any],
+    date: str | None,
+    defaults: Mapping[str, Any],
+) -> str:
+    """:func:`_extra` as the ``ocds_extra`` column writes it (``json.dumps`` of the
+    JSON-column form), serialised once: a new case's column is written from this text."""
+    value = _extra_value(run, view, compiled, ids, origin, date, defaults)
+    return json.dumps(value, default=_plain_number, check_circular=False)
+
+
+def _with_stamp(extra: str, at: dt.datetime) -> JSONText:
+    """``{**extra, "stamp": stamp(at)}`` as the column writes it, from the text of ``extra``
+    (an object that holds no ``stamp``)."""
+    return JSONText(f'{extra[:-1]}, "stamp": {json.dumps(stamp(at))}}}')
+
+
+def _extra_value(
+    run: ImportRun,
+    view: ReleaseView,
+    compiled: Mapping[str, Any],
+    ids: Mapping[str, str],
+    origin: Mapping[str, Any],
+    date: str | None,
+    defaults: Mapping[str, Any],
+) -> dict[str, Any]:
+    """:func:`_extra` before its JSON-column form: numbers may still be Decimals; it may
+    share objects with ``compiled`` (serialise it before changing those)."""
     release_id = view.release_id
     generated = build_release(view, include_contacts=True)
     original = {k: v for k, v in compiled.items() if k != EXTENSION}
@@ -346,20 +387,17 @@ def _extra(
             break
     if rejected:
         leftover, overrides = leftover_and_overrides(rebuilt, generated, skip=[EXTENSION])
-    result: dict[str, Any] = storable(
-        {
-            "v": 1,
-            "release": leftover,
-            "overrides": [[p, v] for p, v in overrides],
-            "ids": dict(ids),
-            "origin": dict(origin),
-            "releaseId": release_id,
-            "releaseDate": date,
-            "rejected": rejected,
-            "defaults": {k: v for k, v in defaults.items() if k in view.values},
-        }
-    )
-    return result
+    return {
+        "v": 1,
+        "release": leftover,
+        "overrides": [[p, v] for p, v in overrides],
+        "ids": dict(ids),
+        "origin": dict(origin),
+        "releaseId": release_id,
+        "releaseDate": date,
+        "rejected": rejected,
+        "defaults": {k: v for k, v in defaults.items() if k in view.values},
+    }
 
 
 def _case_view(
@@ -415,10 +453,11 @@ class PendingCase:
     date: str | None
     given: str | None  # the publisher's reference, kept if the registry does not hold it
     mark: int  # where in the warnings the ones found while writing it belong
-    extra: dict[str, Any] | None = None
+    extra: str | None = None  # the ``ocds_extra`` column's JSON text (_extra_text), no stamp
     extra_for: str | None = None  # the reference ``extra`` was computed with
     late: list[str] = field(default_factory=list)
     fresh: list[Received] = field(default_factory=list)  # releases to store with it
+    rows: list[dict[str, Any]] | None = None  # or their store rows, made by the helper process
     at: str = ""  # the file and position of its newest release (named in warnings)
     defaults: dict[str, Any] = field(default_factory=dict)  # values made up on import
     ahead: bool = False  # ``extra`` computed by the helper process, not used yet
@@ -669,11 +708,13 @@ def _columns(
             run.ocid, run.where = new.ocid, new.at
             start = len(run.summary.warnings)
             view = _pending_view(new, prepared.reference)
-            new.extra = _extra(run, view, new.compiled, new.ids, new.origin, new.date, new.defaults)
+            new.extra = _extra_text(
+                run, view, new.compiled, new.ids, new.origin, new.date, new.defaults
+            )
             new.extra_for = prepared.reference
             new.late = run.summary.warnings[start:]
             del run.summary.warnings[start:]
-        return {"ocds_extra": {**new.extra, "stamp": stamp(at)}}
+        return {"ocds_extra": _with_stamp(new.extra, at)}
 
     return columns
 
@@ -700,8 +741,22 @@ def _extra_holds(new: PendingCase, reference: str) -> bool:
     return (
         new.extra_for == ANY_REFERENCE
         and _SAFE_REFERENCE.fullmatch(reference) is not None
-        and all(r.text is not None and f'"{reference}' not in r.text for r in new.fresh)
+        and all(t is not None and f'"{reference}' not in t for t in _release_texts(new))
     )
+
+
+def _release_texts(new: PendingCase) -> list[str | None]:
+    """The canonical JSON text of each release stored with ``new`` (None: not hashed)."""
+    if new.rows is not None:
+        return [c if isinstance(c, str) else None for c in (r["content"] for r in new.rows)]
+    return [r.text for r in new.fresh]
+
+
+def _store_rows(new: PendingCase) -> list[dict[str, Any]]:
+    """The release store's rows of the releases received for ``new``."""
+    if new.rows is not None:
+        return new.rows
+    return [store.row(new.prepared.values["city"], new.ocid, r) for r in new.fresh]
 
 
 def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
@@ -730,7 +785,7 @@ def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
     )
     for n in reversed(written):
         run.summary.warnings[n.mark : n.mark] = n.late
-    store.keep_many(run.session, [(n.prepared.values["city"], n.ocid, n.fresh) for n in written])
+    store.insert_rows(run.session, [row for n in written for row in _store_rows(n)])
     for n in written:
         run.summary.created.append(f"{n.prepared.reference} ({n.ocid})")
 
@@ -795,9 +850,10 @@ def prepare_chunk(
         if new is not None:
             if int((i + 1) * share) > int(i * share):
                 _extra_ahead(run, new)
-            new.prepared.changes = created(new.prepared.values)  # its audit event's changes
-            for r in new.fresh:  # the store needs only these of the body (and the text, hash)
-                r.body = {k: r.body[k] for k in ("id", "date") if k in r.body}
+            # its audit event's changes and its store rows, as the columns write them: text
+            # travels to the importer much faster than the objects
+            new.prepared.changes = JSONText(json.dumps(created(new.prepared.values)))
+            new.rows, new.fresh = _store_rows(new), []
         ready.append(
             Ready(
                 ocid=ocid,
@@ -823,7 +879,7 @@ def _extra_ahead(run: ImportRun, new: PendingCase) -> None:
     run.ocid, run.where = new.ocid, new.at
     start, before = len(run.summary.warnings), set(run.warned)
     assert new.compiled is not None
-    extra = _extra(
+    extra = _extra_text(
         run,
         _pending_view(new, reference),
         new.compiled,
@@ -839,7 +895,7 @@ def _extra_ahead(run: ImportRun, new: PendingCase) -> None:
     if reference == ANY_REFERENCE and (
         any(ANY_REFERENCE in w for w in late)
         or any(r.text is None or ANY_REFERENCE in r.text for r in new.fresh)
-        or ANY_REFERENCE in json.dumps(extra, default=str, ensure_ascii=False)
+        or ANY_REFERENCE in extra
     ):
         new.extra_warned = []
         return
