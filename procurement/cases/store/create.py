@@ -12,10 +12,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, bindparam, select, text
+from sqlalchemy import Connection, Table, bindparam, func, select, text
 
 from procurement.cases.fields import (
     ASSIGNED,
@@ -42,9 +41,9 @@ from procurement.cases.values import (
 )
 from procurement.core.clock import now
 from procurement.core.errors import ValidationError
+from procurement.storage.bulk import insert_rows
 from procurement.storage.engine import (
     JSONText,
-    core_connection,
     dialect_name,
     insert_ignoring_duplicates,
 )
@@ -86,10 +85,6 @@ class Prepared:
     provenance: Mapping[str, Any] | None = None
     # created(values), when computed beforehand (as JSON text by the OCDS importer's helper)
     changes: dict[str, Any] | JSONText | None = None
-
-
-# an INSERT statement for the driver, and each column's conversion of a value (or None)
-_Insert = tuple[str, list[Callable[[Any], Any] | None]]
 
 
 def city_codes(db: Session | Connection) -> set[str]:
@@ -144,7 +139,6 @@ class BulkWriter:
         self._org_ids: dict[str, int] = {}  # by organisation_key
         self._keys: dict[str, str] = {}  # name as typed -> organisation_key
         self._org_country: dict[str, str | None] = {}
-        self._statements: dict[tuple[str, tuple[str, ...]], _Insert] = {}
 
     def prepare(
         self,
@@ -377,37 +371,7 @@ class BulkWriter:
 
     def _insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """INSERT ``rows`` (each with the same keys) into ``table``, as one executemany."""
-        if self.dialect != "sqlite":
-            self.db.execute(table.insert(), rows)  # batched into multi-row statements
-            return
-        # On SQLite, the driver's executemany with each column's own SQLAlchemy conversion
-        # (dates, amounts, JSON), without SQLAlchemy's per-row parameter handling: a fifth
-        # less time for a large import.
-        names = tuple(rows[0])
-        statement, convert = self._insert_statement(table, names)
-        pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-        converted = [(i, f) for i, f in enumerate(convert) if f is not None]
-        values: list[tuple[Any, ...]] = []
-        for row in rows:
-            value = list(pick(row))
-            for i, f in converted:
-                value[i] = f(value[i])
-            values.append(tuple(value))
-        core_connection(self.db).exec_driver_sql(statement, values)
-
-    def _insert_statement(self, table: Table, names: tuple[str, ...]) -> _Insert:
-        key = (table.name, names)
-        if key not in self._statements:
-            dialect = core_connection(self.db).dialect
-            quote = dialect.identifier_preparer.quote
-            columns = ", ".join(quote(n) for n in names)
-            marks = ", ".join("?" for _ in names)
-            statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
-            convert: list[Callable[[Any], Any] | None] = [
-                table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
-            ]
-            self._statements[key] = (statement, convert)
-        return self._statements[key]
+        insert_rows(self.db, table, rows)
 
     def _insert_cases(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert the case rows (Core, no ORM objects); their ids, in the order given."""
@@ -418,9 +382,18 @@ class BulkWriter:
             )
             return [r[0] for r in result]
         # SQLite cannot promise the order of ids returned by a multi-row insert (SQLAlchemy
-        # would send one statement a row): insert them all, then read the ids by reference.
+        # would send one statement a row): insert them all, then read the new ids in order.
+        # The writer holds SQLite's one write lock, so the rows after the largest id before
+        # are this batch's, each given the next id: checked against the references, else
+        # each id is looked up by reference.
+        before = self.db.execute(select(func.max(cases.c.id))).scalar() or 0
         self._insert(cases, rows)
         references = [r["reference"] for r in rows]
+        after = self.db.execute(
+            select(cases.c.id, cases.c.reference).where(cases.c.id > before).order_by(cases.c.id)
+        ).all()
+        if [reference for _, reference in after] == references:
+            return [case_id for case_id, _ in after]
         ids: dict[str, int] = {}
         for chunk in _chunks(references):
             query = select(cases.c.reference, cases.c.id).where(cases.c.reference.in_(chunk))

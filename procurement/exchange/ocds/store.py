@@ -14,14 +14,15 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procurement.exchange.ocds.compile import Received
 from procurement.exchange.ocds.from_ocds import text
 from procurement.exchange.ocds.merge import _plain_number, exact_decimals, storable
 from procurement.exchange.ocds.spill import PackageMeta
-from procurement.storage.engine import JSONText, core_connection, dialect_name
+from procurement.storage import bulk
+from procurement.storage.engine import JSONText
 from procurement.storage.schema import source_records
 
 KIND = "ocds-release"
@@ -138,35 +139,5 @@ def row(city: str, ocid: str, received: Received) -> dict[str, Any]:
 
 def insert_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
     """Store rows made by :func:`row`; returns how many."""
-    if not rows:
-        return 0
-    if dialect_name(session) == "sqlite":
-        _insert_sqlite(session, rows)
-    else:
-        session.execute(insert(source_records), rows)
+    bulk.insert_rows(session, source_records, rows)
     return len(rows)
-
-
-def _insert_sqlite(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT the rows with the driver's executemany, the columns converted as SQLAlchemy
-    would (``content`` is JSON text already: written as it is): a third of the time of a
-    Core insert."""
-    connection = core_connection(session)
-    dialect = connection.dialect
-    names = tuple(rows[0])
-    convert = [
-        source_records.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
-    quote = dialect.identifier_preparer.quote
-    statement = (
-        f"INSERT INTO {quote(source_records.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join('?' for _ in names)})"
-    )
-    values = [
-        tuple(
-            value if f is None else f(value)
-            for value, f in zip((row[n] for n in names), convert, strict=True)
-        )
-        for row in rows
-    ]
-    connection.exec_driver_sql(statement, values)
