@@ -89,8 +89,13 @@ class FileReader:
         self._meta_1_0 = False  # ...and whether it is OCDS 1.0
         self._held: IO[bytes] | None = None  # releases held until their package's version is known
         self._held_count = 0
+        self._raw: str | None = None  # the text of the JSON Lines line being read
 
-    def release(self, body: Any, where: str, *, compiled: bool = False) -> None:
+    def release(
+        self, body: Any, where: str, *, compiled: bool = False, raw: str | None = None
+    ) -> None:
+        """Park one release (``raw``: its JSON text, if ``body`` is that text read as it is,
+        a JSON Lines line: the scratch file keeps the text instead of pickling the body)."""
         self.count += 1
         if not isinstance(body, dict):
             self.run.skip(where, "a release must be a JSON object")
@@ -116,12 +121,12 @@ class FileReader:
                 "tag",
                 f"a string ('{body['tag']}') instead of a list; read as a list",
             )
-            body["tag"] = [body["tag"]]
+            body["tag"], raw = [body["tag"]], None
         elif "tag" in body and not isinstance(body["tag"], list | type(None)):
             self.run.warn_at(
                 where, ocid, release_id, "tag", "is neither a list nor a string; ignored"
             )
-            body["tag"] = []
+            body["tag"], raw = [], None
         if not compiled and not (set(body) - LINK_KEYS - {"ocid", "id"}):
             return  # a linked release of a record: its content comes from compiledRelease
         if self.quality is not None:
@@ -130,7 +135,7 @@ class FileReader:
         position = where[len(name) + 2 :] if where.startswith(f"{name}, ") else ""
         if compiled:
             position = f"{position}, compiledRelease" if position else "compiledRelease"
-        held = (ocid, compiled, body, name, position, where, release_id)
+        held = (ocid, compiled, body, name, position, where, release_id, raw)
         is_1_0 = self._package_is_1_0()
         if is_1_0 is None:
             self._hold(held)
@@ -153,8 +158,9 @@ class FileReader:
 
     def _park(self, held: tuple[Any, ...], is_1_0: bool) -> None:
         """Park a release in the spill, upgraded to OCDS 1.1 first if its package is 1.0."""
-        ocid, compiled, body, name, position, where, release_id = held
+        ocid, compiled, body, name, position, where, release_id, raw = held
         if is_1_0:
+            raw = None
             upgrade_release(
                 body,
                 warn=lambda field, message: self.run.warn_at(
@@ -162,7 +168,7 @@ class FileReader:
                 ),
             )
             self.upgraded += 1
-        self.spill.add(ocid, self.pkg, compiled, body, name, position)
+        self.spill.add(ocid, self.pkg, compiled, body, name, position, raw)
 
     def _hold(self, held: tuple[Any, ...]) -> None:
         if self._held is None:
@@ -212,7 +218,7 @@ class FileReader:
             self.record(doc, where)
             return
         if "ocid" in doc:
-            self.release(dict(doc), where)
+            self.release(dict(doc), where, raw=self._raw)
             return
         if "releases" not in doc and "records" not in doc:
             self.release(dict(doc), where)  # reported: a release without an ocid
@@ -272,15 +278,11 @@ class FileReader:
             else:
                 yield number, line
 
-    def _loads(self, line: bytes) -> Any:
+    def _loads(self, line: str) -> Any:
         """One JSON Lines line, numbers and nesting within bounds (else Refused in place)."""
-        doc = json.loads(
-            line.decode("utf-8"),
-            parse_float=self._decimal,
-            parse_constant=self._constant,
-        )
+        doc = json.loads(line, parse_float=self._decimal, parse_constant=self._constant)
         # fewer brackets than the limit cannot nest deeper than it: most lines need no walk
-        if line.count(b"{") + line.count(b"[") > MAX_DEPTH:
+        if line.count("{") + line.count("[") > MAX_DEPTH:
             self.refused += limit_depth(doc)
         return doc
 
@@ -303,8 +305,10 @@ class FileReader:
                     continue
                 if not line.strip():
                     continue
+                refused = self.refused
                 try:
-                    doc = self._loads(line)
+                    decoded = line.decode("utf-8")
+                    doc = self._loads(decoded)
                 except ValueError as exc:
                     self.run.skip(where, f"not valid JSON ({str(exc)[:80]})")
                     continue
@@ -313,7 +317,12 @@ class FileReader:
                     continue
                 self.pkg += 1
                 if isinstance(doc, dict):
-                    self.document(doc, where)
+                    # the line's text is the release as read, if no value of it was refused
+                    self._raw = decoded if self.refused == refused else None
+                    try:
+                        self.document(doc, where)
+                    finally:
+                        self._raw = None
                 else:
                     self.run.skip(where, "a line must hold one JSON object")
 
