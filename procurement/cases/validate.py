@@ -99,9 +99,12 @@ def parse_text(value: Any, limit: int = MAX_TEXT, *, multiline: bool = False) ->
     Spaces, line breaks and tabs around the text are removed; control characters (C0, C1)
     and bidirectional overrides and isolates anywhere are refused.
     """
-    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
+    if value.__class__ is str:  # the usual case: no type checks, no copy
+        text = value
+    elif not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
         raise Invalid("expected text")
-    text = str(value)
+    else:
+        text = str(value)
     if not text.isprintable():  # printable text (the usual case) holds no control character
         text = text.replace("\r\n", "\n").strip(" \t\n\r\x0b\x0c")
         if multiline:
@@ -274,20 +277,33 @@ def parse_decimal(value: Any, *, dot_is_decimal: bool = False) -> Decimal:
     return number
 
 
+CENT = Decimal("0.01")
+
+
 def parse_money(value: Any) -> Decimal:
+    # a Decimal within bounds (as JSON and OCDS give amounts) needs no other check
+    if value.__class__ is Decimal and value.is_finite() and 0 <= value < MAX_MONEY:
+        return value.quantize(CENT)
     number = parse_decimal(value)
     if number < 0:
         raise Invalid(f"{number} is negative; amounts must be 0 or more")
     if number >= MAX_MONEY:
         raise Invalid(f"{number} is implausibly large (limit {MAX_MONEY:,.0f})")
-    return number.quantize(Decimal("0.01"))
+    return number.quantize(CENT)
+
+
+# An int smaller than this in size is taken as it is; a larger one is read as a Decimal and
+# refused as out of range (parse_integer never makes a huge int from a number).
+EXACT_INTEGER = 10**16
 
 
 def parse_integer(value: Any, low: int = 0, high: int = 1_000_000) -> int:
-    if isinstance(value, bool):
+    if value.__class__ is int and -EXACT_INTEGER < value < EXACT_INTEGER:
+        result: int = value  # a JSON number (a bool is not of class int), the usual case
+    elif isinstance(value, bool):
         raise Invalid("expected a whole number")
-    if value.__class__ is str and value.isascii() and value.isdigit():
-        result = int(value)  # plain digits, the usual case
+    elif value.__class__ is str and value.isascii() and value.isdigit():
+        result = int(value)  # plain digits
     else:
         number = parse_decimal(value)
         if number.is_finite() and number.adjusted() > 15:  # 1e999999: no million-digit int
@@ -344,15 +360,25 @@ def parse_codes(value: Any, codelist: type[cl.Codelist]) -> list[str]:
     return sorted(result)
 
 
+@functools.cache
+def _cpv_by_digits() -> dict[str, str]:
+    """The eight digits of each CPV code -> the code (NNNNNNNN-N) with the lowest check digit
+    of any holding them: what trying check digits 0 to 9 in turn would find first."""
+    by_digits: dict[str, str] = {}
+    for code in sorted(cpv_vocabulary.labels()):
+        if re.fullmatch(r"\d{8}-[0-9]", code):
+            by_digits.setdefault(code[:8], code)
+    return by_digits
+
+
 def parse_cpv(value: Any) -> str:
     text = str(value).strip()
-    vocabulary = cpv_vocabulary.labels()
-    if text in vocabulary:
+    if text in cpv_vocabulary.labels():
         return text
-    if re.fullmatch(r"\d{8}", text):
-        for code in (f"{text}-{d}" for d in range(10)):
-            if code in vocabulary:
-                return code
+    # eight digits without the check digit: one lookup instead of trying ten codes
+    code = _cpv_by_digits().get(text)
+    if code is not None:
+        return code
     raise Invalid(
         f"'{text}' is not a code of the CPV 2008 vocabulary; "
         "use NNNNNNNN-N, e.g. 34144900-7 (search labels with `procurement cpv search WORDS`)"
@@ -371,6 +397,10 @@ def parse_currency(value: Any) -> str:
 
 
 def parse_country(value: Any) -> str:
+    if value.__class__ is str and len(value) == 2 and value.isascii() and value.isalpha():
+        code: str = value
+        if code.isupper():  # two capital letters: a code already, the usual case
+            return code
     text = str(value).strip().upper()
     if not COUNTRY.match(text):
         raise Invalid(f"'{value}' is not an ISO 3166 two-letter country code, e.g. FI")
@@ -559,6 +589,9 @@ def parse_documents(value: Any) -> list[dict[str, Any]]:
 
 def parse_city(value: Any) -> str:
     """A city code; a member city's English or local name is read as its code."""
+    if value.__class__ is str and len(value) == 3 and value.isascii() and value.isalnum():
+        code: str = value.upper()  # a code, which parse_text would keep as it is
+        return code
     text = parse_text(value, 100)
     if len(text) == 3 and text.isascii() and text.isalnum():
         return text.upper()  # a code (no member city has a three-letter name)
@@ -571,7 +604,8 @@ def _parser(field: Field) -> Callable[[Any], Any]:
         assert field.codelist is not None
         codelist = field.codelist
         if kind == "code":
-            return lambda v: parse_code(v, codelist)
+            codes = frozenset(codelist.values())  # a code as given (the usual case) at once
+            return lambda v: v if v.__class__ is str and v in codes else parse_code(v, codelist)
         return lambda v: parse_codes(v, codelist)
     if field.name == "vfm_percent":
         return lambda v: parse_percent(v, low=-100)
@@ -613,6 +647,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {f.name: _parser(f) for f in FIELDS}
 _STEPS: dict[str, tuple[Field, Callable[[Any], Any], bool | None]] = {
     f.name: (f, PARSERS[f.name], DATE_FIELDS.get(f.name)) for f in FIELDS
 }
+# Classes whose values :func:`is_empty` never finds empty (the typed values JSON gives).
+NEVER_EMPTY = frozenset({Decimal, int, float, bool, dt.date, dt.datetime})
 EMPTY: dict[str, Any] = {
     f.name: ([] if f.kind in ("codes", "kpis", "documents") else {} if f.kind == "risks" else None)
     for f in FIELDS
@@ -657,6 +693,7 @@ def _parse_fields(
     """
     clean: dict[str, Any] = {}
     now: dt.date | None = None  # today, looked up once (for the date fields)
+    latest = FIRST_DATE  # the latest planned date accepted today, once ``now`` is known
     for key, value in raw.items():
         if key in ignore:
             continue
@@ -666,14 +703,24 @@ def _parse_fields(
                 FieldError(str(key)[:60], "unknown field; see `procurement case add --help`", row)
             )
             continue
-        if (not value or value.isspace()) if value.__class__ is str else is_empty(value):
+        cls = value.__class__
+        if cls is str:
+            if not value or value.isspace():
+                clean[key] = EMPTY[key]
+                continue
+        elif cls not in NEVER_EMPTY and is_empty(value):
             clean[key] = EMPTY[key]
             continue
         field, parse, past = step
         try:
             if past is not None:
-                now = now or today()
-                clean[key] = parse_case_date(value, past=past, now=now)
+                if now is None:
+                    now = today()
+                    latest = latest_planned(now)
+                if cls is dt.date and FIRST_DATE <= value <= latest and not (past and value > now):
+                    clean[key] = value  # a date within bounds (as JSON and OCDS give): as it is
+                else:
+                    clean[key] = parse_case_date(value, past=past, now=now)
             else:
                 clean[key] = parse(value)
         except Invalid as exc:
@@ -702,7 +749,7 @@ class _CrossCheck:
         self.merged = merged
         self.errors = errors
         self.row = row
-        self.bad = {e.field for e in errors}  # fields with a problem already
+        self.bad = {e.field for e in errors} if errors else set()  # fields with a problem already
 
     def rule(self, field: str, ok: bool, message: str) -> None:
         """Report ``message`` for ``field`` unless ``ok`` or the field is wrong already."""
@@ -710,38 +757,47 @@ class _CrossCheck:
             self.errors.append(FieldError(field, message, self.row))
             self.bad.add(field)
 
-    def before(self, first: str, second: str, message: str) -> None:
-        """Date ``second`` must not be before ``first`` (when either was given)."""
-        a, b = self.merged.get(first), self.merged.get(second)
-        if (
-            a is not None
-            and b is not None
-            and first not in self.bad
-            and (second in self.clean or first in self.clean)
-        ) and b < a:  # the message is formatted only when the rule fails
-            self.rule(second, False, message.format(a=a, b=b))
-
 
 def _check_required(check: _CrossCheck, require: Collection[str]) -> None:
     """Each field in ``require`` has a value after merging."""
+    merged, bad = check.merged, check.bad
     for name in require:
-        if name not in check.bad and is_blank(check.merged.get(name)):
+        if name in bad:
+            continue
+        value = merged.get(name)
+        # is_blank(value), with clean text (the usual case) tested without a call
+        if (not value or value.isspace()) if value.__class__ is str else is_blank(value):
             check.errors.append(
                 FieldError(name, f"is required ({FIELD_BY_NAME[name].help})", check.row)
             )
-            check.bad.add(name)
+            bad.add(name)
 
 
 def _check_city(check: _CrossCheck, cities: Collection[str] | None) -> None:
     """The city is one of the known ``cities`` (when they are given)."""
     city = check.merged.get("city")
-    if cities is not None and city and "city" not in check.bad:
-        check.rule(
+    if cities is not None and city and "city" not in check.bad and city not in cities:
+        check.rule(  # the message (listing the cities) is formatted only when it is needed
             "city",
-            city in cities,
+            False,
             f"unknown city '{city}'; known: {', '.join(sorted(cities))}, or a member city's "
             "name (add one with `procurement city add`)",
         )
+
+
+# Pairs of dates in the order they must come: (first, second, the message if second is before).
+DATE_ORDER = (
+    ("tender_published", "awarded_on", "award date {b} is before the tender publication {a}"),
+    ("contract_start", "contract_end_planned", "planned end {b} is before the contract start {a}"),
+    ("contract_start", "completed_on", "completion {b} is before the contract start {a}"),
+    ("awarded_on", "completed_on", "completion {b} is before the award date {a}"),
+    ("tender_published", "completed_on", "completion {b} is before the tender publication {a}"),
+    (
+        "tender_published",
+        "contract_start",
+        "contract start {b} is before the tender publication {a}",
+    ),
+)
 
 
 def _check_dates(check: _CrossCheck, now: dt.date | None) -> None:
@@ -762,33 +818,28 @@ def _check_dates(check: _CrossCheck, now: dt.date | None) -> None:
             "the planned publication date",
         )
 
-    before = check.before
-    before("tender_published", "awarded_on", "award date {b} is before the tender publication {a}")
-    before(
-        "contract_start", "contract_end_planned", "planned end {b} is before the contract start {a}"
-    )
-    before("contract_start", "completed_on", "completion {b} is before the contract start {a}")
-    before("awarded_on", "completed_on", "completion {b} is before the award date {a}")
-    before(
-        "tender_published", "completed_on", "completion {b} is before the tender publication {a}"
-    )
-    before(
-        "tender_published",
-        "contract_start",
-        "contract start {b} is before the tender publication {a}",
-    )
+    bad = check.bad
+    for first, second, message in DATE_ORDER:  # a pair out of order: the later date is wrong
+        a, b = merged.get(first), merged.get(second)
+        if (
+            a is not None
+            and b is not None
+            and first not in bad
+            and (second in clean or first in clean)
+            and b < a
+        ):
+            check.rule(second, False, message.format(a=a, b=b))
 
 
 def _check_currency(check: _CrossCheck) -> None:
     """Amounts have a currency, and a currency replaced by the euro is not used after."""
     merged = check.merged
-    money_given = [m for m in MONEY_FIELDS if merged.get(m) is not None]
-    if money_given and "currency" not in check.bad:
-        check.rule(
-            "currency",
-            merged.get("currency") is not None,
-            f"is required because {money_given[0]} is given; e.g. --currency EUR",
-        )
+    if merged.get("currency") is None and "currency" not in check.bad:
+        money = next((m for m in MONEY_FIELDS if merged.get(m) is not None), None)
+        if money is not None:
+            check.rule(
+                "currency", False, f"is required because {money} is given; e.g. --currency EUR"
+            )
 
     legacy = cl.REPLACED_BY_EURO.get(merged.get("currency") or "")
     if legacy and "currency" not in check.bad and any(k in check.clean for k in LEGACY_CHECK_KEYS):
@@ -810,6 +861,10 @@ def _check_currency(check: _CrossCheck) -> None:
                 break
 
 
+PPP_DETAILS = tuple(f.name for f in PPP_FIELDS if f.name != "ppp_model")
+NO_VALUE: tuple[None, list[Any], dict[str, Any]] = (None, [], {})  # compared with, never changed
+
+
 def _check_related_fields(check: _CrossCheck) -> None:
     """SME tenders within the tenders received, a PPP model for PPP details, and a
     rationale for a best practice."""
@@ -822,17 +877,14 @@ def _check_related_fields(check: _CrossCheck) -> None:
             f"{sme} SME tenders is more than the {tenders} tenders received",
         )
 
-    ppp_given = [
-        f.name
-        for f in PPP_FIELDS
-        if f.name != "ppp_model" and merged.get(f.name) not in (None, [], {})
-    ]
-    if ppp_given and "ppp_model" not in check.bad:
-        check.rule(
-            "ppp_model",
-            merged.get("ppp_model") is not None,
-            f"is required because {ppp_given[0]} is given (PPP details need a PPP model)",
-        )
+    if merged.get("ppp_model") is None and "ppp_model" not in check.bad:
+        ppp = next((n for n in PPP_DETAILS if merged.get(n) not in NO_VALUE), None)
+        if ppp is not None:
+            check.rule(
+                "ppp_model",
+                False,
+                f"is required because {ppp} is given (PPP details need a PPP model)",
+            )
 
     if merged.get("best_practice") and "best_practice_rationale" not in check.bad:
         check.rule(

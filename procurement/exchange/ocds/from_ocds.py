@@ -8,9 +8,10 @@ export and import" documents every choice made here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -49,6 +50,8 @@ def seq(value: Any) -> list[dict[str, Any]]:
 def text(value: Any) -> str | None:
     if isinstance(value, str):
         return value.strip() or None
+    if value is None:  # a key left out, the other usual case: no further type test
+        return None
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return str(value)
     return None
@@ -61,6 +64,49 @@ def _norm(word: str) -> str:
 def _letters(word: str) -> str:
     plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z]", "", plain)
+
+
+@functools.lru_cache(maxsize=1024)
+def _procedure_named(details: str) -> str | None:
+    """The procedure a publisher's procurementMethodDetails name (a code or label, else
+    words the OCDS codelists use), or None. Cached: publishers repeat a few phrases, and
+    reading one raises and catches an error when it is no code or label."""
+    try:
+        return cl.Procedure.parse(details).value
+    except ValueError:
+        return PROCEDURE_WORDS.get(_norm(details)) or None
+
+
+def _notice_published(tender: Mapping[str, Any]) -> Any:
+    """The publication date of the tender's first tender notice that gives one, or None."""
+    for document in seq(tender.get("documents")):
+        if document.get("documentType") == "tenderNotice" and document.get("datePublished"):
+            return document.get("datePublished")
+    return None
+
+
+def _financial_close(*milestones: Any) -> dict[str, Any] | None:
+    """The first milestone coded financialClose in the lists of ``milestones``, in order."""
+    for listed in milestones:
+        for milestone in seq(listed):
+            if milestone.get("code") == "financialClose":
+                return milestone
+    return None
+
+
+def _transactions(contract: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The contract's payments (implementation.transactions)."""
+    return seq(obj(contract.get("implementation")).get("transactions"))
+
+
+def _contract_of(award: Mapping[str, Any], contracts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first contract naming ``award`` (when there is one), else the first contract."""
+    if award:
+        award_id = award.get("id")
+        for contract in contracts:
+            if contract.get("awardID") == award_id:
+                return contract
+    return contracts[0] if contracts else {}
 
 
 @dataclass
@@ -102,8 +148,8 @@ class ReleaseReader:
         return text(ref.get("name")) or text(self._party(ref).get("name"))
 
     def _date(self, value: Any, where: str) -> dt.date | None:
-        raw = text(value)
-        if raw is None:
+        raw = value.strip() if value.__class__ is str else text(value)  # text(), for a str
+        if not raw:
             return None
         try:
             return dt.date.fromisoformat(raw[:10])
@@ -116,15 +162,18 @@ class ReleaseReader:
         amount = value.get("amount")
         if amount is None:
             return None
-        written = amount.strip() if isinstance(amount, str) else amount
-        if isinstance(written, str) and len(written) > MAX_NUMBER_CHARS:
-            self.warn(f"{where}.amount", f"'{written[:40]}…' is not a number; left aside")
-            return None
-        try:
-            number = Decimal(str(written))
-        except (InvalidOperation, ValueError):
-            self.warn(f"{where}.amount", f"'{str(amount)[:40]}' is not a number; left aside")
-            return None
+        if amount.__class__ is Decimal:  # a JSON number, the usual case
+            number: Decimal = amount  # what Decimal(str(amount)) would give: the same number
+        else:
+            written = amount.strip() if isinstance(amount, str) else amount
+            if isinstance(written, str) and len(written) > MAX_NUMBER_CHARS:
+                self.warn(f"{where}.amount", f"'{written[:40]}…' is not a number; left aside")
+                return None
+            try:
+                number = Decimal(str(written))
+            except (InvalidOperation, ValueError):
+                self.warn(f"{where}.amount", f"'{str(amount)[:40]}' is not a number; left aside")
+                return None
         if not number.is_finite():
             self.warn(f"{where}.amount", "not a finite number; left aside")
             return None
@@ -161,12 +210,9 @@ class ReleaseReader:
             self.warn("tender", "missing (a release without a tender section)")
         awards = seq(r.get("awards"))
         active_awards = [a for a in awards if a.get("status") in (None, "active")]
-        award = (active_awards or awards or [{}])[0]
+        award = active_awards[0] if active_awards else awards[0] if awards else {}
         contracts = seq(r.get("contracts"))
-        contract = next(
-            (c for c in contracts if award and c.get("awardID") == award.get("id")),
-            contracts[0] if contracts else {},
-        )
+        contract = _contract_of(award, contracts)
         ext = obj(r.get(EXTENSION))
         for key, section in (("tender", tender), ("award", award), ("contract", contract)):
             if "id" in section:
@@ -215,17 +261,20 @@ class ReleaseReader:
         the contract's) and final values in it."""
         v = self.values
         # currency: the award's, else the tender's, else the contract's, else a transaction's
-        transactions = seq(obj(contract.get("implementation")).get("transactions"))
-        for source in (
-            award.get("value"),
-            tender.get("value"),
-            contract.get("value"),
-            *(t.get("value") or t.get("amount") for t in transactions),
-        ):
+        # (the transactions are read only when needed: most releases name it in the award)
+        transactions: list[dict[str, Any]] | None = None
+        for source in (award.get("value"), tender.get("value"), contract.get("value")):
             currency = text(obj(source).get("currency"))
             if currency:
                 self.currency = currency.upper()
                 break
+        else:
+            transactions = _transactions(contract)
+            for t in transactions:
+                currency = text(obj(t.get("value") or t.get("amount")).get("currency"))
+                if currency:
+                    self.currency = currency.upper()
+                    break
         if self.currency:
             v["currency"] = self.currency
         estimated = self._amount(tender.get("value"), "tender.value")
@@ -239,7 +288,7 @@ class ReleaseReader:
         # only a completed (terminated) contract's payments add up to its final value; an
         # active contract's are interim payments (kept in the OCDS data)
         if text(contract.get("status")) == "terminated":
-            self._final_value(transactions)
+            self._final_value(_transactions(contract) if transactions is None else transactions)
 
     def _dates(
         self, tender: Mapping[str, Any], award: Mapping[str, Any], contract: Mapping[str, Any]
@@ -248,20 +297,14 @@ class ReleaseReader:
         v = self.values
         # the publication date: tender.datePublished, else the tender notice's publication
         # date, else the start of the tender period (often later than the publication)
-        notice = next(
-            (
-                d.get("datePublished")
-                for d in seq(tender.get("documents"))
-                if d.get("documentType") == "tenderNotice" and d.get("datePublished")
-            ),
-            None,
-        )
         published, where = tender.get("datePublished"), "tender.datePublished"
-        if not text(published) and notice:
-            published, where = notice, "tender.documents.datePublished"
         if not text(published):
-            published = obj(tender.get("tenderPeriod")).get("startDate")
-            where = "tender.tenderPeriod.startDate"
+            notice = _notice_published(tender)
+            if notice and text(notice):
+                published, where = notice, "tender.documents.datePublished"
+            else:
+                published = obj(tender.get("tenderPeriod")).get("startDate")
+                where = "tender.tenderPeriod.startDate"
         v["tender_published"] = self._date(published, where)
         v["awarded_on"] = self._date(award.get("date"), "awards.date")
         period = (
@@ -271,14 +314,11 @@ class ReleaseReader:
         )
         v["contract_start"] = self._date(period.get("startDate"), "contracts.period.startDate")
         v["contract_end_planned"] = self._date(period.get("endDate"), "contracts.period.endDate")
-        completion = next(
-            (
-                m
-                for m in seq(obj(contract.get("implementation")).get("milestones"))
-                if "completion" in (m.get("code"), m.get("id"))
-            ),
-            None,
-        )
+        completion = None
+        for milestone in seq(obj(contract.get("implementation")).get("milestones")):
+            if "completion" in (milestone.get("code"), milestone.get("id")):
+                completion = milestone
+                break
         if completion:
             self.ids["completion"] = str(completion.get("id"))
             v["completed_on"] = self._date(
@@ -286,12 +326,7 @@ class ReleaseReader:
             )
 
     def _buyer(self, tender: Mapping[str, Any]) -> None:
-        ref = obj(self.r.get("buyer"))
-        candidates = [ref]
-        candidates += [p for p in self.parties.values() if "buyer" in _roles(p)]
-        candidates += [obj(tender.get("procuringEntity"))]
-        candidates += [p for p in self.parties.values() if "procuringEntity" in _roles(p)]
-        for cand in candidates:
+        for cand in self._buyer_candidates(tender):
             name = self._name(cand)
             if name:
                 self.values["buyer"] = name[:300]
@@ -308,6 +343,15 @@ class ReleaseReader:
         self._buyer_ref = {}
         self.values["buyer"] = self.defaults["buyer"] = "Unknown buyer"
         self.warn("buyer", "no buyer or procuring entity named; recorded as 'Unknown buyer'")
+
+    def _buyer_candidates(self, tender: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Who may be the buyer, in turn: the buyer, the parties in the buyer role, the
+        procuring entity, the parties in that role (one at a time: most releases name the
+        buyer, and the parties' roles need not be read)."""
+        yield obj(self.r.get("buyer"))
+        yield from (p for p in self.parties.values() if "buyer" in _roles(p))
+        yield obj(tender.get("procuringEntity"))
+        yield from (p for p in self.parties.values() if "procuringEntity" in _roles(p))
 
     def _buyer_keys(self) -> list[str]:
         ref = getattr(self, "_buyer_ref", {})
@@ -390,16 +434,10 @@ class ReleaseReader:
         details = text(tender.get("procurementMethodDetails"))
         method = text(tender.get("procurementMethod"))
         if details:
-            try:
-                parsed = cl.Procedure.parse(details).value
+            named = _procedure_named(details)
+            if named is not None:
                 self._procedure_guessed = False
-                return parsed
-            except ValueError:
-                pass
-            found = PROCEDURE_WORDS.get(_norm(details))
-            if found:
-                self._procedure_guessed = False
-                return found
+                return named
         field_name = "tender.procurementMethod"
         if method == "open":
             self._procedure_guessed = False
@@ -441,7 +479,6 @@ class ReleaseReader:
             )
             tstatus = None
         cstatuses = {text(c.get("status")) for c in contracts}
-        astatuses = {text(a.get("status")) for a in awards}
         if tstatus in ("cancelled", "withdrawn"):
             return "cancelled"
         if "terminated" in cstatuses:
@@ -450,6 +487,7 @@ class ReleaseReader:
             return "implementation"
         if contracts and cstatuses == {"cancelled"}:
             return "cancelled"
+        astatuses = {text(a.get("status")) for a in awards}  # needed from here on only
         if "active" in astatuses or "pending" in cstatuses:
             return "awarded"
         if awards and astatuses <= {"cancelled", "unsuccessful"}:
@@ -528,19 +566,24 @@ class ReleaseReader:
             return
         self.values["award_criteria"] = found
 
-    def _tenderers(self, tender: Mapping[str, Any], ext: Mapping[str, Any]) -> None:
-        stats = {
+    def _bid_statistics(self) -> dict[str | None, Any]:
+        """The bid statistics by measure (none without a bids section, the usual case)."""
+        if not self.r.get("bids"):
+            return {}
+        return {
             text(s.get("measure")): s.get("value")
             for s in seq(obj(self.r.get("bids")).get("statistics"))
         }
+
+    def _tenderers(self, tender: Mapping[str, Any], ext: Mapping[str, Any]) -> None:
+        # the bid statistics are read only when the tender and the extension do not say
         count = tender.get("numberOfTenderers")
-        if count is None and seq(tender.get("tenderers")):
-            count = len(seq(tender.get("tenderers")))
         if count is None:
-            count = stats.get("bids")
+            tenderers = seq(tender.get("tenderers"))
+            count = len(tenderers) if tenderers else self._bid_statistics().get("bids")
         if count is not None:
             self.values["tenders_received"] = count
-        sme = ext.get("smeTenders", stats.get("smeBids"))
+        sme = ext["smeTenders"] if "smeTenders" in ext else self._bid_statistics().get("smeBids")
         if sme is not None:
             self.values["sme_tenders"] = sme
 
@@ -613,14 +656,18 @@ class ReleaseReader:
         if risks:
             v["risks"] = risks
         ratio = obj(contract.get("financeSummary")).get("subsidyRatio")
-        if isinstance(ratio, int | Decimal) and not isinstance(ratio, bool) and 0 <= ratio <= 1:
+        if (
+            ratio is not None  # the usual case, before the slower type tests
+            and isinstance(ratio, int | Decimal)
+            and not isinstance(ratio, bool)
+            and 0 <= ratio <= 1
+        ):
             v["private_finance_share"] = Decimal(100) - Decimal(ratio) * 100
-        milestones = [
-            *seq(contract.get("milestones")),
-            *seq(obj(r.get("planning")).get("milestones")),
-            *seq(obj(r.get("tender")).get("milestones")),
-        ]
-        close = next((m for m in milestones if m.get("code") == "financialClose"), None)
+        close = _financial_close(
+            contract.get("milestones"),
+            obj(r.get("planning")).get("milestones"),
+            obj(r.get("tender")).get("milestones"),
+        )
         if close is not None:
             v["financial_close"] = self._date(close.get("dateMet"), "milestones.dateMet")
             if v["financial_close"] is not None and "id" in close:
@@ -648,6 +695,8 @@ class ReleaseReader:
         if ext.get("innovationApproaches"):
             v["innovation_approaches"] = ext.get("innovationApproaches")
         outcome = obj(ext.get("outcome"))
+        if not outcome:  # most publishers' releases: no outcome to read
+            return
         for key, name in (
             ("innovationAchieved", "innovation_achieved"),
             ("satisfaction", "satisfaction"),
