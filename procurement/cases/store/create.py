@@ -41,6 +41,7 @@ from procurement.cases.values import (
 )
 from procurement.core.clock import now
 from procurement.core.errors import ValidationError
+from procurement.core.pickling import by_fields
 from procurement.storage.bulk import insert_rows
 from procurement.storage.engine import (
     JSONText,
@@ -73,6 +74,7 @@ DIRECT = tuple(
 )
 
 
+@by_fields
 @dataclass
 class Prepared:
     """One validated new case waiting to be written."""

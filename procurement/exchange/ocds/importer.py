@@ -31,6 +31,7 @@ from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY
 from procurement.cases.values import case_values, changed, created, normalised
 from procurement.core.errors import BadInput, ValidationError
+from procurement.core.pickling import by_fields
 from procurement.exchange import outside
 from procurement.exchange.ocds import EXTENSION, store
 from procurement.exchange.ocds.compile import Compiled, Received, compile_ocid, release_time
@@ -439,6 +440,7 @@ def _pending_view(new: PendingCase, reference: str) -> ReleaseView:
     )
 
 
+@by_fields
 @dataclass
 class PendingCase:
     """A new case, validated, waiting for its batch to be written."""
@@ -813,6 +815,7 @@ def _fresh(received: list[Received], stored: list[Received]) -> list[Received]:
     return fresh
 
 
+@by_fields
 @dataclass
 class Ready:
     """One contracting process prepared by the helper process (:mod:`.parallel`) as
