@@ -75,7 +75,9 @@ def procurement_command() -> str:
 
 @dataclass
 class Run:
-    """One child process: wall time, its own peak memory (from wait4), exit code and output."""
+    """One child process: wall time, peak memory, exit code and output. ``peak_mb``: the
+    larger of the process's own peak RSS (os.wait4) and the peak, sampled every 20 ms, of the
+    RSS of the process and its children together (the OCDS import's helper process counts)."""
 
     seconds: float
     peak_mb: float
@@ -90,16 +92,37 @@ class Run:
 
 # A tiny launcher runs each measured command: on Linux a child's peak RSS counts the memory of the
 # process that forked it, so the harness (which holds the generated data) must not be the parent.
-# It times the child from spawn to exit and reports the child's own peak RSS (os.wait4).
+# It times the child from spawn to exit and reports the child's own peak RSS (os.wait4) and, from a
+# thread reading /proc every 20 ms, the peak of the RSS of the child and its descendants summed (a
+# process with a helper process uses both processes' memory at once; wait4 gives the larger only).
 LAUNCHER = """
-import os, sys, time
+import os, sys, threading, time
 result, argv = sys.argv[1], sys.argv[2:]
+def tree_kb(pid):
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next((int(l.split()[1]) for l in f if l.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            pass
+    return total
+peak, done = [0], threading.Event()
+def sample(pid):
+    while not done.wait(0.02):
+        peak[0] = max(peak[0], tree_kb(pid))
 started = time.perf_counter()
 pid = os.posix_spawn(argv[0], argv, os.environ)
+threading.Thread(target=sample, args=(pid,), daemon=True).start()
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - started
+done.set()
 with open(result, "w") as handle:
-    handle.write(f"{seconds!r} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    handle.write(f"{seconds!r} {max(usage.ru_maxrss, peak[0])} {os.waitstatus_to_exitcode(status)}")
 """
 
 
