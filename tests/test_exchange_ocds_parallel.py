@@ -131,11 +131,14 @@ def import_twice(session: Session, tmp_path: Path) -> list[Any]:
     return results
 
 
-@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize(("share", "part"), [(0.0, 0.4), (0.5, 0.1), (1.0, 0.9)])
 def test_with_and_without_the_helper(
-    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: float
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: float, part: float
 ) -> None:
     monkeypatch.setattr(importer, "BATCH", 7)  # several batches
+    # the helper reads the file's end (a share ``part`` of it) while the importer reads the rest
+    monkeypatch.setattr(parallel, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "PART_SHARE", part)
     monkeypatch.setattr(parallel, "SHARE", share)
     monkeypatch.setattr(parallel, "STEP", 0.0)
     monkeypatch.setenv(parallel.ENV, "0")
@@ -159,10 +162,19 @@ def test_with_and_without_the_helper(
         return compiled_again(run, ocid)
 
     monkeypatch.setattr(importer, "_compiled_again", recompiled)
+    parts: list[Any] = []
+    read_end = parallel.Helper.read_end
+
+    def reading(self: parallel.Helper, *args: Any) -> Any:
+        parts.append(read_end(self, *args))
+        return parts[-1]
+
+    monkeypatch.setattr(parallel.Helper, "read_end", reading)
     monkeypatch.setenv(parallel.ENV, "1")
     helped = import_twice(session, tmp_path)
     session.rollback()
     assert used and all(used)  # the helper prepared every batch
+    assert len(parts) == 2 and all(p is not None for p in parts)  # and read each file's end
     assert helped == alone
     # the publisher's tender id RIX-2025-010-tender: the extra computed ahead is not used
     if share == 1.0:
@@ -199,6 +211,37 @@ def test_a_helper_that_dies_changes_nothing(
         return take(self, copy.copy(ocids))
 
     monkeypatch.setattr(parallel.Helper, "take", dying)
+    monkeypatch.setenv(parallel.ENV, "1")
+    assert import_twice(session, tmp_path) == alone
+    session.rollback()
+
+
+@pytest.mark.parametrize("when", ["before", "reading"])
+def test_a_helper_that_dies_while_reading_changes_nothing(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    monkeypatch.setattr(importer, "BATCH", 7)
+    monkeypatch.setattr(parallel, "PART_MIN_BYTES", 0)
+    monkeypatch.setenv(parallel.ENV, "0")
+    alone = import_twice(session, tmp_path)
+    session.rollback()
+    result = parallel._Part.result
+    read_end = parallel.Helper.read_end
+
+    def dying_early(self: parallel.Helper, *args: Any) -> Any:
+        self.process.kill()  # before it is asked to read
+        self.process.wait()
+        return read_end(self, *args)
+
+    def dying(self: Any) -> Any:
+        self.helper.process.kill()  # while (or after) it reads the end
+        self.helper.process.wait()
+        return result(self)
+
+    if when == "before":
+        monkeypatch.setattr(parallel.Helper, "read_end", dying_early)
+    else:
+        monkeypatch.setattr(parallel._Part, "result", dying)
     monkeypatch.setenv(parallel.ENV, "1")
     assert import_twice(session, tmp_path) == alone
     session.rollback()

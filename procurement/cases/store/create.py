@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 CHUNK = 500
+SQLITE_IMPORT_CACHE_KB = 16_384  # SQLite's page cache during a batch import (default 2 MB)
 # Case columns written from the vocabulary as they are (city, buyer, winner and the lists
 # are mapped separately).
 DIRECT = tuple(
@@ -134,6 +135,11 @@ class BulkWriter:
         self._many = many
         self._written = 0
         self._analyzed = 250  # first ANALYZE after 500 cases
+        if many and self.dialect == "sqlite":
+            # A batch import inserts into a dozen indexes (cases, audit events, stored
+            # releases) at scattered places: with SQLite's default 2 MB of cache their pages
+            # are written out and read back again and again (a tenth of the import's time).
+            db.execute(text(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KB}"))
         if many and self.dialect == "postgresql":
             # The tables grow inside this one transaction, unseen by the planner's statistics:
             # keep the per-batch lookups (reference, ocid, names) on their indexes.

@@ -1026,12 +1026,16 @@ def import_ocds(
                             f"{file.name} {encoding.problem.split(';')[0]}; refused (--strict)"
                         )
                     summary.warnings.append(f"{file.name} {encoding.problem}")
-                FileReader(run, spill, quality).read(encoding)
+                # one big JSON Lines file: the helper process reads its end meanwhile
+                part = None
+                if helper is not None and len(files) == 1 and quality is None:
+                    part = helper.read_end(run, encoding, Path(tmp))
+                FileReader(run, spill, quality).read(encoding, part)
             if quality is not None and report is not None:
                 quality.write(report, summary.source)
             spill.finish()
             if helper is not None:
-                helper.begin(run, Path(tmp) / "releases.sqlite", spill.packages, BATCH)
+                helper.begin(run, Path(tmp) / "releases.sqlite", spill.packages, BATCH, spill.parts)
             for chunk in spill.ocid_chunks(BATCH):
                 ready = helper.take(chunk) if helper is not None else None
                 _import_chunk(run, spill, chunk, ready)

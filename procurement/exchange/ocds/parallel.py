@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from procurement.exchange.ocds.detect import Encoding
     from procurement.exchange.ocds.importer import ImportRun, Ready
+    from procurement.exchange.ocds.reader import PartRead
     from procurement.exchange.ocds.spill import PackageMeta
 
 ENV = "PROCUREMENT_IMPORT_WORKERS"
@@ -45,6 +47,10 @@ MIN_BYTES = 4_000_000  # files smaller than this (a few thousand releases): no h
 SHARE = 0.5  # of the new cases whose extra the helper computes at first (then adjusted)
 STEP = 0.05
 AHEAD = 2  # batches received and not yet taken, at most (the helper then waits)
+# The share of a big JSON Lines file the helper reads while the importer reads the rest (less
+# than half: the helper starts reading once it has imported the importer).
+PART_SHARE = 0.4
+PART_MIN_BYTES = MIN_BYTES  # smaller files are read by the importer alone
 
 
 def _cores() -> int:
@@ -104,12 +110,52 @@ class Helper:
             theirs.close()
         return cls(process, Connection(mine.detach()))
 
+    def read_end(self, run: ImportRun, encoding: Encoding, folder: Path) -> _Part | None:
+        """Ask the helper to read the end of ``run.path`` (a UTF-8 JSON Lines file of 4 MB or
+        more) into a scratch file in ``folder`` while the importer reads the rest; None if
+        the file is not such a file."""
+        from procurement.exchange.ocds.detect import is_json_lines
+
+        path = run.path
+        try:
+            size = path.stat().st_size
+            if (
+                encoding.name != "utf-8-sig"
+                or size < PART_MIN_BYTES
+                or not is_json_lines(path, encoding)
+            ):
+                return None
+            with path.open("rb") as handle:  # the part starts with the line after this byte
+                handle.seek(int(size * (1 - PART_SHARE)))
+                handle.readline()
+                offset = handle.tell()
+        except OSError:
+            return None
+        if offset >= size or self.conn is None:
+            return None
+        part = {
+            "path": str(path),
+            "encoding": encoding.name,
+            "offset": offset,
+            "spill": str(folder / "part.sqlite"),
+            "city": run.city,
+            "cities": set(run.cities),
+        }
+        self._send(("part", part))
+        return _Part(self, offset)
+
     def begin(
-        self, run: ImportRun, spill: Path, packages: Mapping[int, PackageMeta], batch: int
+        self,
+        run: ImportRun,
+        spill: Path,
+        packages: Mapping[int, PackageMeta],
+        batch: int,
+        parts: list[str] | None = None,
     ) -> None:
         """The files are read: the helper may start on the batches."""
         setup = {
             "spill": str(spill),
+            "parts": list(parts or []),
             "packages": dict(packages),
             "batch": batch,
             "path": str(run.path),
@@ -192,6 +238,27 @@ class Helper:
             conn.close()
 
 
+class _Part:
+    """The end of a file, being read by the helper process (see :meth:`Helper.read_end`)."""
+
+    def __init__(self, helper: Helper, offset: int) -> None:
+        self.helper = helper
+        self.offset = offset
+
+    def result(self) -> PartRead | None:
+        from procurement.exchange.ocds.reader import PartRead
+
+        conn = self.helper.conn
+        try:
+            message = conn.recv() if conn is not None and not self.helper.deaf else None
+        except (EOFError, OSError, pickle.UnpicklingError):
+            message = None
+        if isinstance(message, tuple) and message[0] == "part" and isinstance(message[1], PartRead):
+            return message[1]
+        self.helper.stop()  # it failed: the importer reads the end, and imports, alone
+        return None
+
+
 # the helper's program: the importer's sys.path, then serve() on the socket it was given
 _MAIN = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
@@ -215,6 +282,10 @@ def serve(conn: Connection) -> None:
         from procurement.exchange.ocds.spill import Spill
         from procurement.exchange.summary import ImportSummary
 
+        if isinstance(setup, tuple) and setup[0] == "part":
+            conn.send(("part", _read_part(setup[1])))
+            setup = conn.recv()
+
         run = ImportRun(
             path=Path(setup["path"]),
             session=None,  # type: ignore[arg-type]  # no database here
@@ -225,7 +296,7 @@ def serve(conn: Connection) -> None:
             summary=ImportSummary(source=""),
             cities=setup["cities"],
         )
-        spill = Spill.reader(Path(setup["spill"]), setup["packages"])
+        spill = Spill.reader(Path(setup["spill"]), setup["packages"], setup["parts"])
         try:
             share = setup["share"]
             for chunk in spill.ocid_chunks(setup["batch"]):
@@ -243,3 +314,23 @@ def serve(conn: Connection) -> None:
 
 
 __all__ = ["ENV", "Helper"]
+
+
+def _read_part(part: dict[str, Any]) -> PartRead:
+    """Read the end of a file (:meth:`Helper.read_end`), in the helper process."""
+    from procurement.exchange.ocds.detect import Encoding
+    from procurement.exchange.ocds.importer import ImportRun
+    from procurement.exchange.ocds.reader import read_part
+    from procurement.exchange.summary import ImportSummary
+
+    run = ImportRun(
+        path=Path(part["path"]),
+        session=None,  # type: ignore[arg-type]  # no database here
+        user="",
+        city=part["city"],
+        city_map={},
+        strict=False,
+        summary=ImportSummary(source=""),
+        cities=part["cities"],
+    )
+    return read_part(run, Encoding(part["encoding"], None), part["offset"], Path(part["spill"]))

@@ -21,6 +21,7 @@ import json
 import pickle  # the holding file is our own, written and read by this process only
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -60,6 +61,8 @@ class Reporter(Protocol):
 
     path: Path
     summary: ImportSummary  # notes about a whole file go to its warnings
+    bad: list[str]  # what was skipped as wrong
+    warned: set[tuple[str, str, str]]  # (ocid, release id, field) warned about
 
     @property
     def name(self) -> str: ...
@@ -90,6 +93,7 @@ class FileReader:
         self._held: IO[bytes] | None = None  # releases held until their package's version is known
         self._held_count = 0
         self._raw: str | None = None  # the text of the JSON Lines line being read
+        self.lines_read = 0  # the number of the last line read
 
     def release(
         self, body: Any, where: str, *, compiled: bool = False, raw: str | None = None
@@ -100,7 +104,7 @@ class FileReader:
         if not isinstance(body, dict):
             self.run.skip(where, "a release must be a JSON object")
             return
-        release_id = text(body.get("id")) or f"#{self.count}"
+        release_id = text(body.get("id")) or "(no id)"  # ``where`` says which
         ocid = text(body.get("ocid"))
         if ocid is None:
             self.run.skip(f"{where}, release {release_id}", "no ocid")
@@ -243,9 +247,14 @@ class FileReader:
             else None,
         )
 
-    def read(self, encoding: Encoding) -> None:
+    def read(self, encoding: Encoding, part: Part | None = None) -> None:
+        """Read the file; ``part``: its lines from ``part.offset`` on are being read by the
+        importer's helper process (:func:`read_part`), the others here."""
         try:
-            if is_json_lines(self.run.path, encoding):
+            if part is not None:
+                self.read_lines(encoding, stop=part.offset)
+                self._join(part, encoding)
+            elif is_json_lines(self.run.path, encoding):
                 self.read_lines(encoding)
             else:
                 self.read_stream(encoding)
@@ -265,18 +274,43 @@ class FileReader:
                 "value, payer and payee; the registry keeps the upgraded releases"
             )
 
-    def _lines(self, stream: Any) -> Iterator[tuple[int, bytes | None]]:
+    def _join(self, part: Part, encoding: Encoding) -> None:
+        """Take what the helper process read of the file's end, as if read here (its
+        warnings and skips after this part's, its releases and packages numbered after them);
+        if it could not, read the end here."""
+        done = part.result()
+        if done is None:
+            self.read_lines(encoding, start=part.offset, first=self.lines_read)
+            return
+        run = self.run
+        run.summary.warnings += done.warnings
+        run.summary.skipped += done.skipped
+        run.bad += done.bad
+        run.warned.update(done.warned)
+        self.spill.packages.update(done.packages)
+        self.spill.attach(done.spill)
+        self.pkg = done.pkg
+        self.count += done.count
+        self.upgraded += done.upgraded
+
+    def _lines(
+        self, stream: Any, number: int = 0, stop: int | None = None
+    ) -> Iterator[tuple[int, bytes | None]]:
         """(number, line) of a JSON Lines stream; None for a line longer than MAX_LINE,
-        which is read past, never held."""
-        number = 0
-        while line := stream.readline(MAX_LINE + 1):
+        which is read past, never held. ``number``: the lines before the stream's position;
+        ``stop``: the bytes to read at most (a line starts there)."""
+        read = 0
+        while (stop is None or read < stop) and (line := stream.readline(MAX_LINE + 1)):
             number += 1
+            read += len(line)
             if len(line) > MAX_LINE and not line.endswith(b"\n"):
                 while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
-                    pass
+                    read += len(rest)
+                read += len(rest)
                 yield number, None
             else:
                 yield number, line
+        self.lines_read = number
 
     def _loads(self, line: str) -> Any:
         """One JSON Lines line, numbers and nesting within bounds (else Refused in place)."""
@@ -296,9 +330,17 @@ class FileReader:
         self.refused += 1
         return refused_constant(name)
 
-    def read_lines(self, encoding: Encoding) -> None:
+    def read_lines(
+        self, encoding: Encoding, start: int = 0, first: int = 0, stop: int | None = None
+    ) -> None:
+        """Read the lines from byte ``start`` (``first`` lines before it) up to byte ``stop``
+        (the whole file by default; a part: see :mod:`.parallel`)."""
         with open_utf8(self.run.path, encoding) as stream:
-            for number, line in self._lines(stream):
+            if start:
+                stream.seek(start)
+            # a part is given in bytes of the file (a BOM counts): a UTF-8 file, read as it is
+            left = None if stop is None else stop - stream.tell()
+            for number, line in self._lines(stream, first, left):
                 where = f"{self.run.name}, line {number}"
                 if line is None:
                     self.run.skip(where, f"a line longer than {MAX_LINE // MiB} MB; left unread")
@@ -475,3 +517,61 @@ class FileReader:
             if not items_seen and "releases" not in doc and "records" not in doc:
                 self.release(doc, where)  # reported: a release without an ocid
         self.pkg += 1
+
+
+PART_FIRST = 1 << 40  # a part read by the helper process: its releases and packages from here
+
+
+@dataclass
+class PartRead:
+    """What the helper process read of a file's end (:func:`read_part`)."""
+
+    spill: str  # its scratch file
+    warnings: list[str]
+    skipped: list[tuple[str, str]]
+    bad: list[str]
+    warned: list[tuple[str, str, str]]
+    packages: dict[int, PackageMeta]
+    pkg: int  # the last package number used
+    count: int  # releases read
+    upgraded: int  # of them, upgraded from OCDS 1.0
+
+
+class Part(Protocol):
+    """A file's end being read by the helper process, from the line starting at byte
+    ``offset``."""
+
+    offset: int
+
+    def result(self) -> PartRead | None:
+        """What was read; None if it could not be (the importer reads it then)."""
+
+
+def read_part(run: Reporter, encoding: Encoding, offset: int, spill_path: Path) -> PartRead:
+    """Read the lines of the UTF-8 JSON Lines file ``run.path`` from byte ``offset`` (a line
+    starts there) into a scratch file of their own, as :meth:`FileReader.read` would."""
+    first = 0
+    with run.path.open("rb") as handle:  # the lines before the part, for their numbers
+        left = offset
+        while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
+            first += chunk.count(b"\n")
+            left -= len(chunk)
+    spill = Spill(spill_path, first=PART_FIRST)
+    spill.next_pkg = PART_FIRST
+    try:
+        reader = FileReader(run, spill, None)
+        reader.read_lines(encoding, start=offset, first=first)
+        spill.finish()
+    finally:
+        spill.close()
+    return PartRead(
+        spill=str(spill_path),
+        warnings=list(run.summary.warnings),
+        skipped=list(run.summary.skipped),
+        bad=list(run.bad),
+        warned=list(run.warned),
+        packages=dict(spill.packages),
+        pkg=reader.pkg,
+        count=reader.count,
+        upgraded=reader.upgraded,
+    )

@@ -34,7 +34,9 @@ class PackageMeta:
 class Spill:
     """Releases parked on disk by ocid (a temporary SQLite file)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, first: int = 1) -> None:
+        """A new scratch file; ``first``: the number of its first release (a part of a file
+        read by the helper process is numbered after the importer's part)."""
         self.db = sqlite3.connect(path)
         # a scratch file: no journal, no waiting for the disk
         self.db.execute("PRAGMA journal_mode = OFF")
@@ -45,8 +47,10 @@ class Spill:
         )
         self.packages: dict[int, PackageMeta] = {}
         self.next_pkg = 0  # packages are numbered across all the files of an import
-        self._buffer: list[tuple[str, int, int, bytes | None, str, str, str | None]] = []
+        self._buffer: list[tuple[int, str, int, int, bytes | None, str, str, str | None]] = []
         self._finished = False
+        self._seq = first
+        self._parts: list[str] = []  # the scratch files attached (parts read elsewhere)
 
     def add(
         self,
@@ -62,27 +66,49 @@ class Spill:
         instead of the pickled body: no pickling, and read back faster than a pickle whose
         numbers are Decimals)."""
         pickled = None if raw is not None else pickle.dumps(body, pickle.HIGHEST_PROTOCOL)
-        self._buffer.append((ocid, pkg, int(compiled), pickled, file, position, raw))
+        self._buffer.append((self._seq, ocid, pkg, int(compiled), pickled, file, position, raw))
+        self._seq += 1
         if len(self._buffer) >= SPILL_ROWS:
             self._flush()
 
     def _flush(self) -> None:
         if self._buffer:
             self.db.executemany(
-                "INSERT INTO rel (ocid, pkg, compiled, body, file, position, raw) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO rel (seq, ocid, pkg, compiled, body, file, position, raw) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 self._buffer,
             )
             self._buffer.clear()
 
     @classmethod
-    def reader(cls, path: Path, packages: dict[int, PackageMeta]) -> Spill:
-        """A finished scratch file opened read-only (by the importer's helper process)."""
+    def reader(
+        cls, path: Path, packages: dict[int, PackageMeta], parts: list[str] | None = None
+    ) -> Spill:
+        """A finished scratch file opened read-only (by the importer's helper process), with
+        the ``parts`` attached to it."""
         spill = cls.__new__(cls)
         spill.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         spill.packages, spill.next_pkg, spill._buffer = packages, 0, []
-        spill._finished = True
+        spill._finished, spill._seq, spill._parts = True, 0, []
+        for part in parts or []:
+            spill.attach(part)
         return spill
+
+    def attach(self, part: str) -> None:
+        """Read a finished scratch file (a part of a file read by the helper process, its
+        releases numbered after this one's) as part of this one."""
+        name = f"part{len(self._parts)}"
+        self.db.execute(f"ATTACH DATABASE ? AS {name}", (str(Path(part).resolve()),))
+        self._parts.append(part)
+
+    @property
+    def parts(self) -> list[str]:
+        return list(self._parts)
+
+    def _union(self, columns: str, where: str) -> str:
+        """``SELECT columns FROM rel WHERE where`` over this file and its parts."""
+        tables = ["rel", *(f"part{i}.rel" for i in range(len(self._parts)))]
+        return " UNION ALL ".join(f"SELECT {columns} FROM {t} WHERE {where}" for t in tables)
 
     def finish(self) -> None:
         """All releases written: the ocid index made and committed (other connections, the
@@ -96,7 +122,9 @@ class Spill:
     def ocids(self) -> Iterator[str]:
         """Each ocid once, in the order of its first release in the file."""
         self.finish()
-        cursor = self.db.execute("SELECT ocid FROM rel GROUP BY ocid ORDER BY MIN(seq)")
+        cursor = self.db.execute(
+            f"SELECT ocid FROM ({self._union('ocid, seq', '1')}) GROUP BY ocid ORDER BY MIN(seq)"
+        )
         while batch := cursor.fetchmany(1000):
             for (ocid,) in batch:
                 yield ocid
@@ -114,12 +142,11 @@ class Spill:
     def rows(self, ocid: str) -> list[Received]:
         """The ocid's releases in the order read (with the text each was stored as)."""
         self._flush()
-        found = self.db.execute(
-            "SELECT pkg, body, raw, file, position FROM rel WHERE ocid = ? ORDER BY seq", (ocid,)
-        )
+        query = self._union("seq, pkg, body, raw, file, position", "ocid = ?")
+        found = self.db.execute(f"{query} ORDER BY seq", (ocid,) * (1 + len(self._parts)))
         return [
             Received(body=_body(body, raw), package=pkg, file=file, position=position)
-            for pkg, body, raw, file, position in found
+            for _, pkg, body, raw, file, position in found
         ]
 
     def rows_of(self, ocids: list[str]) -> dict[str, list[Received]]:
@@ -129,10 +156,9 @@ class Spill:
         for start in range(0, len(ocids), 500):
             chunk = ocids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            for ocid, pkg, body, raw, file, position in self.db.execute(
-                "SELECT ocid, pkg, body, raw, file, position FROM rel "
-                f"WHERE ocid IN ({marks}) ORDER BY ocid, seq",
-                chunk,
+            query = self._union("ocid, seq, pkg, body, raw, file, position", f"ocid IN ({marks})")
+            for ocid, _, pkg, body, raw, file, position in self.db.execute(
+                f"{query} ORDER BY ocid, seq", chunk * (1 + len(self._parts))
             ):
                 found[ocid].append(
                     Received(body=_body(body, raw), package=pkg, file=file, position=position)
