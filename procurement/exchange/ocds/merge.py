@@ -46,16 +46,20 @@ def is_id_list(value: Any) -> bool:
     return True
 
 
-def _key(item: Mapping[str, Any]) -> str:
-    return str(item["id"])
-
-
 def copied(value: Any) -> Any:
     """A copy of a JSON value: new objects and arrays, the same (immutable) scalars."""
+    # (the scalars of a container are taken as they are, without a call each; loops, as in
+    # :func:`exact_copy`)
     if isinstance(value, dict):
-        return {k: copied(v) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            out[k] = v if type(v) in _PLAIN else copied(v)
+        return out
     if isinstance(value, list):
-        return [copied(v) for v in value]
+        items: list[Any] = []
+        for v in value:
+            items.append(v if type(v) in _PLAIN else copied(v))
+        return items
     return value
 
 
@@ -342,12 +346,31 @@ def merge_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 # Scalars of one type compare with == exactly as :func:`same_json` compares them.
 _PLAIN = frozenset({str, int, bool, float, type(None)})
+# Values :func:`_diff` only compares (never containers): the JSON scalars and Decimal.
+_LEAF = _PLAIN | {Decimal}
+# An int of fewer digits than this converts to text whatever ``sys.set_int_max_str_digits``
+# allows (at least 640 digits): :func:`same_json` may compare it with == instead.
+_SHORT_INT = 10**600
 
 
 def same_json(a: Any, b: Any) -> bool:
     """Equality of JSON values, numbers compared by value (1 == 1.0 == Decimal('1.00'))."""
-    kind = type(a)
-    if kind is type(b) and kind in _PLAIN:
+    kind, other = type(a), type(b)
+    if kind is other and kind in _PLAIN:
+        return bool(a == b)
+    if kind is list and other is list:  # (as the general way below, without a generator)
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b, strict=True):
+            if type(x) is type(y) and type(x) in _PLAIN:
+                if x != y:
+                    return False
+            elif not same_json(x, y):
+                return False
+        return True
+    if (kind is Decimal or (kind is int and -_SHORT_INT < a < _SHORT_INT)) and (
+        other is Decimal or (other is int and -_SHORT_INT < b < _SHORT_INT)
+    ):  # exact numbers (amounts): == compares them as the Decimals of their texts below do
         return bool(a == b)
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
@@ -360,49 +383,118 @@ def same_json(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+Overrides = list[tuple[Path, Any]]
+# The steps to a value while :func:`leftover_and_overrides` walks: (the steps to its parent,
+# its key or {"id": ID}), None at the top; a list (:func:`_steps`) only for an override.
+Chain = tuple[Any, Any] | None
+
+
 def leftover_and_overrides(
     original: Mapping[str, Any], generated: Mapping[str, Any], *, skip: Iterable[str] = ()
 ) -> tuple[dict[str, Any], list[tuple[Path, Any]]]:
     """(leftover, overrides) of ``original`` against ``generated``; see the module docstring."""
-    overrides: list[tuple[Path, Any]] = []
+    overrides: Overrides = []
     skipped = NOT_SPLIT | frozenset(skip)
     top = {k: v for k, v in original.items() if k not in skipped}
-    leftover = _diff(top, generated, [], overrides)
+    leftover = _diff(top, generated, None, overrides)
     return (leftover if isinstance(leftover, dict) else {}), overrides
 
 
-def _diff(orig: Any, gen: Any, path: Path, overrides: list[tuple[Path, Any]]) -> Any:
+def _steps(chain: Chain) -> Path:
+    """The path (a new list) of a :data:`Chain`."""
+    path: Path = []
+    while chain is not None:
+        chain, step = chain
+        path.append(step)
+    path.reverse()
+    return path
+
+
+# The walk of :func:`leftover_and_overrides` is an import's largest cost: the fields of the
+# usual types are told apart in the loop of :func:`_diff_object` (as :func:`_diff` would
+# tell them) rather than by a call of :func:`_diff` each.
+
+
+def _diff(orig: Any, gen: Any, chain: Chain, overrides: Overrides) -> Any:
+    """What of ``orig`` ``gen`` lacks (MISSING if nothing); the values of ``orig`` that
+    ``gen`` holds otherwise are added to ``overrides``."""
     if isinstance(orig, dict) and isinstance(gen, dict):
-        rest: dict[str, Any] = {}
-        for key, value in orig.items():
-            if key not in gen:
-                rest[key] = value
-                continue
-            other = gen[key]
-            kind = type(value)
-            if kind is type(other) and kind in _PLAIN:  # two scalars (most fields)
-                if value != other:
-                    overrides.append(([*path, key], value))
-                continue
-            sub = _diff(value, other, [*path, key], overrides)
-            if sub is not MISSING:
-                rest[key] = sub
-        return rest if rest else MISSING
-    if isinstance(orig, list) and is_id_list(orig) and is_id_list(gen):
-        by_id = {_key(x): x for x in gen}
-        items: list[Any] = []
-        for item in orig:
-            k = _key(item)
-            if k in by_id:
-                sub = _diff(item, by_id[k], [*path, {"id": k}], overrides)
-                if sub is not MISSING:
-                    items.append({"id": item["id"], **sub})
-            else:
-                items.append(item)
-        return items if items else MISSING
+        return _diff_object(orig, gen, chain, overrides)
+    if isinstance(orig, list) and is_id_list(orig) and (by_id := _by_id(gen)) is not None:
+        return _diff_items(orig, by_id, chain, overrides)
     if not same_json(orig, gen):
-        overrides.append((path, orig))
+        overrides.append((_steps(chain), orig))
     return MISSING
+
+
+def _diff_object(
+    orig: dict[str, Any], gen: dict[str, Any], chain: Chain, overrides: Overrides
+) -> Any:
+    """:func:`_diff` of two objects."""
+    rest: dict[str, Any] = {}
+    for key, value in orig.items():
+        if key not in gen:
+            rest[key] = value
+            continue
+        other = gen[key]
+        kind = type(value)
+        if kind is type(other) and kind in _PLAIN:  # two scalars (most fields)
+            if value != other:
+                overrides.append((_steps((chain, key)), value))
+            continue
+        if kind is dict and type(other) is dict:
+            sub = _diff_object(value, other, (chain, key), overrides)
+        elif kind is list and is_id_list(value) and (by_id := _by_id(other)) is not None:
+            sub = _diff_items(value, by_id, (chain, key), overrides)
+        elif kind is list or kind in _LEAF:  # not walked into: compared, as _diff does
+            if not same_json(value, other):
+                overrides.append((_steps((chain, key)), value))
+            continue
+        else:  # subclasses of dict or list, other types
+            sub = _diff(value, other, (chain, key), overrides)
+        if sub is not MISSING:
+            rest[key] = sub
+    return rest if rest else MISSING
+
+
+def _by_id(value: Any) -> dict[str, dict[str, Any]] | None:
+    """The items of ``value`` by id as text (the last of each) if it is an array of objects
+    with ids (:func:`is_id_list`), else None: in one walk when the ids are texts (most)."""
+    if not isinstance(value, list) or not value:
+        return None
+    found: dict[str, dict[str, Any]] = {}
+    texts = True
+    for x in value:
+        if not isinstance(x, dict):
+            return None
+        ident = x.get("id")
+        if ident is None:
+            return None
+        if type(ident) is str and type(x) is dict:
+            found[ident] = x
+        else:
+            texts = False
+    if not texts:  # str() of the ids once the array is known to be one of objects with ids
+        found = {str(x["id"]): x for x in value}
+    return found
+
+
+def _diff_items(
+    orig: list[dict[str, Any]], by_id: dict[str, dict[str, Any]], chain: Chain, overrides: Overrides
+) -> Any:
+    """:func:`_diff` of two arrays of objects with ids, given the generated one's items by
+    id (:func:`_by_id`): items matched by id (as text)."""
+    items: list[Any] = []
+    for item in orig:
+        ident = item["id"]
+        k = ident if type(ident) is str else str(ident)
+        if k in by_id:
+            sub = _diff_object(item, by_id[k], (chain, {"id": k}), overrides)
+            if sub is not MISSING:
+                items.append({"id": ident, **sub})
+        else:
+            items.append(item)
+    return items if items else MISSING
 
 
 def overlay(
@@ -410,39 +502,31 @@ def overlay(
 ) -> dict[str, Any]:
     """Fill what ``generated`` lacks from ``leftover`` (arrays of objects merged by id); the
     values taken are copies unless not ``copy`` (a ``leftover`` made for it)."""
-    take = copied if copy else _same
-    for key, value in leftover.items():
-        if key not in generated:
-            generated[key] = take(value)
-            continue
-        current = generated[key]
-        if isinstance(current, dict) and isinstance(value, dict):
-            overlay(current, value, copy=copy)
-        elif is_id_list(current) and is_id_list(value):
-            by_id = {_key(x): x for x in current}
-            for item in value:
-                k = _key(item)
-                if k in by_id:
-                    overlay(by_id[k], item, copy=copy)
-                else:
-                    current.append(take(item))
+    _overlay(generated, leftover, bool(copy))
     return generated
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def _step(node: Any, step: Any) -> Any:
-    if isinstance(step, dict):
-        if not isinstance(node, list):
-            return MISSING
-        return next(
-            (x for x in node if isinstance(x, dict) and str(x.get("id")) == step["id"]), MISSING
-        )
-    if isinstance(node, dict) and step in node:
-        return node[step]
-    return MISSING
+def _overlay(generated: dict[str, Any], leftover: Mapping[str, Any], copy: bool) -> None:
+    for key, value in leftover.items():
+        if key not in generated:
+            generated[key] = copied(value) if copy and type(value) not in _PLAIN else value
+            continue
+        current = generated[key]
+        if isinstance(current, dict):
+            if isinstance(value, dict):
+                _overlay(current, value, copy)
+        elif (
+            isinstance(current, list)
+            and is_id_list(value)
+            and (by_id := _by_id(current)) is not None
+        ):
+            for item in value:
+                ident = item["id"]
+                k = ident if type(ident) is str else str(ident)
+                if k in by_id:
+                    _overlay(by_id[k], item, copy)
+                else:
+                    current.append(copied(item) if copy else item)
 
 
 def apply_overrides(release: dict[str, Any], overrides: Iterable[tuple[Path, Any]]) -> None:
@@ -450,13 +534,24 @@ def apply_overrides(release: dict[str, Any], overrides: Iterable[tuple[Path, Any
     for path, value in overrides:
         node: Any = release
         for step in path[:-1]:
-            node = _step(node, step)
+            if isinstance(step, dict):  # an item of an array, by its id (as text)
+                found: Any = MISSING
+                if isinstance(node, list):
+                    for x in node:
+                        if isinstance(x, dict) and str(x.get("id")) == step["id"]:
+                            found = x
+                            break
+                node = found
+            elif isinstance(node, dict) and step in node:
+                node = node[step]
+            else:
+                node = MISSING
             if node is MISSING:
                 break
         last = path[-1] if path else None
         if node is MISSING or not isinstance(node, dict) or not isinstance(last, str):
             continue
-        node[last] = copied(value)
+        node[last] = value if type(value) in _PLAIN else copied(value)
 
 
 def remove_path(release: dict[str, Any], path: Iterable[Any]) -> Any:
@@ -501,10 +596,18 @@ def exact_copy(value: Any) -> Any:
     """``exact_decimals(storable(value))`` in one walk: a copy whose numbers are as they come
     back from the JSON column (whole numbers as int, others as the Decimal of their float)."""
     kind = type(value)
+    # loops, not comprehensions: most objects and arrays are small, and a comprehension
+    # costs a call (before Python 3.12)
     if kind is dict:
-        return {k: v if type(v) in _KEPT else exact_copy(v) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            out[k] = v if type(v) in _KEPT else exact_copy(v)
+        return out
     if kind is list or kind is tuple:
-        return [v if type(v) in _KEPT else exact_copy(v) for v in value]
+        items: list[Any] = []
+        for v in value:
+            items.append(v if type(v) in _KEPT else exact_copy(v))
+        return items
     if kind is Decimal:
         return int(value) if value == value.to_integral_value() else Decimal(repr(float(value)))
     if kind is float:
