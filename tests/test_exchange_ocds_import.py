@@ -468,3 +468,44 @@ def test_the_city_may_be_named_as_on_every_other_path(
     assert_ok(run("import", str(other), "--city-map", str(city_map)))
     listed = json.loads(assert_ok(run("case", "list", "--format", "json")).stdout)
     assert sorted(c["city"] for c in listed) == ["CPH", "RIX"]
+
+
+def test_item_ids_that_are_arrays_or_objects(
+    session: Session, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """Not valid OCDS, but met: an item id that is an array or an object. Two releases of
+    one ocid are merged (items with equal ids are one item), with warnings, no traceback."""
+    run = closing(session, run)
+    base = {
+        "ocid": "ocds-x1y2z3-TLL-0100",
+        "buyer": {"name": "Tallinna Linnavalitsus"},
+        "tender": {"title": "Bridge repair", "status": "active"},
+    }
+    first = {
+        **base,
+        "id": "r1",
+        "date": "2025-01-01T00:00:00Z",
+        "tag": ["award"],
+        "awards": [
+            {"id": ["a", 1], "status": "pending"},
+            {"id": {"x": "y"}, "status": "pending"},
+        ],
+    }
+    second = {
+        **base,
+        "id": "r2",
+        "date": "2025-02-01T00:00:00Z",
+        "tag": ["awardUpdate"],
+        "awards": [{"id": ["a", 1], "status": "active"}],
+    }
+    path = tmp_path / "odd-ids.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (first, second)), encoding="utf-8")
+    result = assert_ok(run("import", str(path), "--city", "TLL"))
+    out = lines(result)
+    assert out[0] == "odd-ids.jsonl: 1 created, 0 updated, 0 unchanged, 0 skipped", out
+    assert any("awards" in line and "not valid OCDS" in line for line in out), out
+    merged = merge_releases([first, second])
+    assert merged["awards"] == [
+        {"id": ["a", 1], "status": "active"},
+        {"id": {"x": "y"}, "status": "pending"},
+    ]

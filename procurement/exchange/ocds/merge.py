@@ -153,6 +153,14 @@ def _item_key(item: Mapping[str, Any]) -> _Item:
     return key
 
 
+def _hashable(ident: Any) -> Any:
+    """An item's id as a key: an id that is an array or an object (not valid OCDS, but met)
+    is known by its JSON text; items with equal ids merge."""
+    if isinstance(ident, list | dict):
+        return ("\x00json", json.dumps(ident, sort_keys=True, default=str))
+    return ident
+
+
 Flat = dict[tuple[str, ...], Any]
 
 
@@ -186,7 +194,7 @@ def _unflatten(flat: Flat) -> dict[str, Any]:
         for end, part in enumerate(key, 1):
             if isinstance(part, _Item):
                 # identified by the raw id (1 and "1" are two items), as ocdsmerge does
-                where = (*key[: end - 1], part.original if part.has_id else part)
+                where = (*key[: end - 1], _hashable(part.original) if part.has_id else part)
                 if where not in items:
                     if not isinstance(node, list):
                         break  # an earlier release had an object or a value here: ignored
