@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
 
-from procurement.storage.engine import core_connection
+from procurement.storage.engine import JSONText, core_connection
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 # an INSERT statement for the driver, and each column's conversion of a value (or None)
 _Insert = tuple[str, list[Callable[[Any], Any] | None]]
+_NOTHING = object()
 _STATEMENTS: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, tuple[str, ...]], _Insert]] = (
     weakref.WeakKeyDictionary()
 )
@@ -42,11 +43,22 @@ def insert_rows(db: Session | Connection, table: Table, rows: Sequence[Mapping[s
     statement, convert = _statement(dialect, table, names)
     pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     converted = [(i, f) for i, f in enumerate(convert) if f is not None]
+    # the value each column converted last, and what it became: a batch's rows share
+    # values (the same time stamp, user, city), converted once
+    last: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(convert)
     values: list[tuple[Any, ...]] = []
     for row in rows:
         value = list(pick(row))
         for i, f in converted:
-            value[i] = f(value[i])
+            given = value[i]
+            if type(given) is JSONText:
+                value[i] = str.__str__(given)  # as json_serializer writes it
+                continue
+            seen, made = last[i]
+            if given is not seen:
+                made = f(given)
+                last[i] = (given, made)
+            value[i] = made
         values.append(tuple(value))
     connection.exec_driver_sql(statement, values)
 

@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 CHUNK = 500
-SQLITE_IMPORT_CACHE_KB = 16_384  # SQLite's page cache during a batch import (default 2 MB)
+SQLITE_IMPORT_CACHE_KB = 8_192  # SQLite's page cache during a batch import (default 2 MB)
 # Case columns written from the vocabulary as they are (city, buyer, winner and the lists
 # are mapped separately).
 DIRECT = tuple(

@@ -71,7 +71,7 @@ from procurement.exchange.summary import ImportSummary
 from procurement.storage.engine import JSONText
 from procurement.storage.models import Case
 
-BATCH = 500  # contracting processes mapped, then new cases written, at a time
+BATCH = 300  # contracting processes mapped, then new cases written, at a time
 _SAFE_REFERENCE = re.compile(r"[A-Za-z0-9._/-]+")  # written as it is in JSON text
 
 

@@ -46,7 +46,7 @@ ENV = "PROCUREMENT_IMPORT_WORKERS"
 MIN_BYTES = 4_000_000  # files smaller than this (a few thousand releases): no helper
 SHARE = 0.5  # of the new cases whose extra the helper computes at first (then adjusted)
 STEP = 0.05
-AHEAD = 2  # batches received and not yet taken, at most (the helper then waits)
+AHEAD = 1  # batches received and not yet taken, at most (the helper then waits)
 # The share of a big JSON Lines file the helper reads while the importer reads the rest (less
 # than half: the helper starts reading once it has imported the importer).
 PART_SHARE = 0.4
