@@ -12,6 +12,7 @@ the good ones are kept, unless ``strict`` (then nothing is written).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
 import tempfile
@@ -51,7 +52,7 @@ from procurement.exchange.ocds.merge import (
     same_json,
     storable,
 )
-from procurement.exchange.ocds.parallel import Helper
+from procurement.exchange.ocds.parallel import RELAXED_GC, Helper
 from procurement.exchange.ocds.quality import Quality
 from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import PackageMeta, Spill
@@ -1014,9 +1015,12 @@ def import_ocds(
     )
     quality = Quality() if report is not None else None
     helper = Helper.start(files) if Helper.wanted(files) else None
+    thresholds = gc.get_threshold()
     with tempfile.TemporaryDirectory(prefix="procurement-ocds-") as tmp:
-        spill = run.spill = Spill(Path(tmp) / "releases.sqlite")
+        spill: Spill | None = None
         try:
+            spill = run.spill = Spill(Path(tmp) / "releases.sqlite")
+            gc.set_threshold(*RELAXED_GC)  # fewer collections while importing (then as before)
             for file in files:
                 run.path = file
                 encoding = sniff_encoding(file)
@@ -1040,9 +1044,11 @@ def import_ocds(
                 ready = helper.take(chunk) if helper is not None else None
                 _import_chunk(run, spill, chunk, ready)
         finally:
+            gc.set_threshold(*thresholds)
             if helper is not None:
                 helper.stop()
-            spill.close()
+            if spill is not None:
+                spill.close()
     return outside.finished(summary, run.bad, strict=strict, empty="OCDS releases or records")
 
 

@@ -51,6 +51,7 @@ AHEAD = 1  # batches received and not yet taken, at most (the helper then waits)
 # than half: the helper starts reading once it has imported the importer).
 PART_SHARE = 0.4
 PART_MIN_BYTES = MIN_BYTES  # smaller files are read by the importer alone
+RELAXED_GC = (20_000, 20, 20)  # the cyclic collector's thresholds while importing (700, 10, 10)
 
 
 def _cores() -> int:
@@ -282,6 +283,10 @@ def serve(conn: Connection) -> None:
         from procurement.exchange.ocds.spill import Spill
         from procurement.exchange.summary import ImportSummary
 
+        # the modules' objects stay: the collector no longer walks them; and it runs less
+        # often (each batch makes and drops thousands of containers, few in cycles)
+        gc.freeze()
+        gc.set_threshold(*RELAXED_GC)
         if isinstance(setup, tuple) and setup[0] == "part":
             conn.send(("part", _read_part(setup[1])))
             setup = conn.recv()
