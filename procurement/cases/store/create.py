@@ -28,7 +28,7 @@ from procurement.cases.store.references import (
     identity_problems,
     ocid_prefix,
     reference_taken,
-    reserve_numbers,
+    reserve_many,
 )
 from procurement.cases.validate import validate
 from procurement.cases.values import (
@@ -194,10 +194,9 @@ class BulkWriter:
                 grouped[(p.values["city"], p.year)].append(p)
         wanting = dict(grouped)
         while wanting:
-            numbers = {
-                (city, year): reserve_numbers(db=self.db, city=city, year=year, count=len(items))
-                for (city, year), items in wanting.items()
-            }
+            numbers = reserve_many(
+                db=self.db, wanted={group: len(items) for group, items in wanting.items()}
+            )
             candidates = {
                 (city, year): [f"{city}-{year}-{n:03d}" for n in found]
                 for (city, year), found in numbers.items()

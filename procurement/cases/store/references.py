@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, update
@@ -101,3 +102,46 @@ def reserve_numbers(*, db: Session | Connection, city: str, year: int, count: in
             insert_ignoring_duplicates(db, _table),
             [{"city_code": city, "year": year, "last_number": 0}],
         )  # the counter row exists now: increment it
+
+
+def reserve_many(
+    *, db: Session | Connection, wanted: Mapping[tuple[str, int], int]
+) -> dict[tuple[str, int], list[int]]:
+    """:func:`reserve_numbers` for several (city, year) at once: ``wanted`` gives how many
+    numbers each needs. On SQLite one statement increments them all (a batch import of
+    cases of many cities and years); elsewhere one statement each, as before."""
+    groups = {group: count for group, count in wanted.items() if count > 0}
+    connection = core_connection(db)
+    if connection.dialect.name != "sqlite" or len(groups) < 2:
+        return {
+            (city, year): reserve_numbers(db=db, city=city, year=year, count=count)
+            for (city, year), count in groups.items()
+        }
+    found: dict[tuple[str, int], list[int]] = {}
+    for _ in range(2):  # a counter missing the first time is created, then incremented
+        left = {group: count for group, count in groups.items() if group not in found}
+        if not left:
+            break
+        whens = " ".join("WHEN city_code = ? AND year = ? THEN ?" for _ in left)
+        rows = ", ".join("(?, ?)" for _ in left)
+        params: list[object] = [v for (city, year), n in left.items() for v in (city, year, n)]
+        params += [v for city, year in left for v in (city, year)]
+        result = connection.exec_driver_sql(
+            f"UPDATE reference_sequences SET last_number = last_number + CASE {whens} END "
+            f"WHERE (city_code, year) IN (VALUES {rows}) "
+            "RETURNING city_code, year, last_number",
+            tuple(params),
+        )
+        for city, year, last in result:
+            count = left[(city, year)]
+            found[(city, year)] = list(range(last - count + 1, last + 1))
+        missing = [group for group in left if group not in found]
+        if missing:
+            connection.execute(
+                insert_ignoring_duplicates(db, _table),
+                [{"city_code": city, "year": year, "last_number": 0} for city, year in missing],
+            )
+    for (city, year), count in groups.items():  # (not expected) one at a time
+        if (city, year) not in found:
+            found[(city, year)] = reserve_numbers(db=db, city=city, year=year, count=count)
+    return found

@@ -1020,7 +1020,10 @@ def import_ocds(
         spill: Spill | None = None
         try:
             spill = run.spill = Spill(Path(tmp) / "releases.sqlite")
-            gc.set_threshold(*RELAXED_GC)  # fewer collections while importing (then as before)
+            # fewer collections while importing, which leave the objects already there alone
+            # (then as before)
+            gc.freeze()
+            gc.set_threshold(*RELAXED_GC)
             for file in files:
                 run.path = file
                 encoding = sniff_encoding(file)
@@ -1045,6 +1048,7 @@ def import_ocds(
                 _import_chunk(run, spill, chunk, ready)
         finally:
             gc.set_threshold(*thresholds)
+            gc.unfreeze()
             if helper is not None:
                 helper.stop()
             if spill is not None:
