@@ -292,6 +292,19 @@ def _put_in(leftover: Any, generated: Any, path: list[Any], out: list[list[Any]]
             out.append(here)
 
 
+def _column_text(extra: Mapping[str, Any]) -> str:
+    """What :func:`_extra` gives, as the ``ocds_extra`` column writes it (``json.dumps`` of
+    its JSON-column form, :func:`.merge.storable`), serialised once: a new case's column is
+    written from this text."""
+    return json.dumps(extra, default=_plain_number, check_circular=False)
+
+
+def _with_stamp(extra: str, at: dt.datetime) -> JSONText:
+    """``{**extra, "stamp": stamp(at)}`` as the column writes it, from the text of ``extra``
+    (an object that holds no ``stamp``)."""
+    return JSONText(f'{extra[:-1]}, "stamp": {json.dumps(stamp(at))}}}')
+
+
 def _extra(
     run: ImportRun,
     view: ReleaseView,
@@ -302,46 +315,9 @@ def _extra(
     defaults: Mapping[str, Any],
 ) -> dict[str, Any]:
     """What the registry keeps of the publisher's release beside the case's fields, and the
-    values made up on import (``defaults``: left out of exports while the case keeps them),
-    in its JSON-column form (:func:`.merge.storable`)."""
-    result: dict[str, Any] = storable(
-        _extra_value(run, view, compiled, ids, origin, date, defaults)
-    )
-    return result
-
-
-def _extra_text(
-    run: ImportRun,
-    view: ReleaseView,
-    compiled: Mapping[str, Any],
-    ids: Mapping[str, str],
-    origin: Mapping[str, Any],
-    date: str | None,
-    defaults: Mapping[str, Any],
-) -> str:
-    """:func:`_extra` as the ``ocds_extra`` column writes it (``json.dumps`` of the
-    JSON-column form), serialised once: a new case's column is written from this text."""
-    value = _extra_value(run, view, compiled, ids, origin, date, defaults)
-    return json.dumps(value, default=_plain_number, check_circular=False)
-
-
-def _with_stamp(extra: str, at: dt.datetime) -> JSONText:
-    """``{**extra, "stamp": stamp(at)}`` as the column writes it, from the text of ``extra``
-    (an object that holds no ``stamp``)."""
-    return JSONText(f'{extra[:-1]}, "stamp": {json.dumps(stamp(at))}}}')
-
-
-def _extra_value(
-    run: ImportRun,
-    view: ReleaseView,
-    compiled: Mapping[str, Any],
-    ids: Mapping[str, str],
-    origin: Mapping[str, Any],
-    date: str | None,
-    defaults: Mapping[str, Any],
-) -> dict[str, Any]:
-    """:func:`_extra` before its JSON-column form: numbers may still be Decimals; it may
-    share objects with ``compiled`` (serialise it before changing those)."""
+    values made up on import (``defaults``: left out of exports while the case keeps them).
+    Numbers may still be Decimals, and it may share objects with ``compiled``: it is made
+    storable (:func:`.merge.storable`) or serialised (:func:`_column_text`) at once."""
     release_id = view.release_id
     generated = build_release(view, include_contacts=True)
     original = {k: v for k, v in compiled.items() if k != EXTENSION}
@@ -456,7 +432,7 @@ class PendingCase:
     date: str | None
     given: str | None  # the publisher's reference, kept if the registry does not hold it
     mark: int  # where in the warnings the ones found while writing it belong
-    extra: str | None = None  # the ``ocds_extra`` column's JSON text (_extra_text), no stamp
+    extra: str | None = None  # the ``ocds_extra`` column's JSON text (_column_text), no stamp
     extra_for: str | None = None  # the reference ``extra`` was computed with
     late: list[str] = field(default_factory=list)
     fresh: list[Received] = field(default_factory=list)  # releases to store with it
@@ -663,7 +639,7 @@ def _update(
     for key, value in provenance.items():
         setattr(case, key, value)
     view = _case_view(case, release_id, date, ids, origin)
-    extra = _extra(run, view, compiled, ids, origin, date, defaults)
+    extra: dict[str, Any] = storable(_extra(run, view, compiled, ids, origin, date, defaults))
     same_data = (
         same_json({k: v for k, v in old_extra.items() if k != "stamp"}, exact_decimals(extra))
         and before == provenance
@@ -711,8 +687,8 @@ def _columns(
             run.ocid, run.where = new.ocid, new.at
             start = len(run.summary.warnings)
             view = _pending_view(new, prepared.reference)
-            new.extra = _extra_text(
-                run, view, new.compiled, new.ids, new.origin, new.date, new.defaults
+            new.extra = _column_text(
+                _extra(run, view, new.compiled, new.ids, new.origin, new.date, new.defaults)
             )
             new.extra_for = prepared.reference
             new.late = run.summary.warnings[start:]
@@ -883,14 +859,9 @@ def _extra_ahead(run: ImportRun, new: PendingCase) -> None:
     run.ocid, run.where = new.ocid, new.at
     start, before = len(run.summary.warnings), set(run.warned)
     assert new.compiled is not None
-    extra = _extra_text(
-        run,
-        _pending_view(new, reference),
-        new.compiled,
-        new.ids,
-        new.origin,
-        new.date,
-        new.defaults,
+    view = _pending_view(new, reference)
+    extra = _column_text(
+        _extra(run, view, new.compiled, new.ids, new.origin, new.date, new.defaults)
     )
     late = run.summary.warnings[start:]
     del run.summary.warnings[start:]
