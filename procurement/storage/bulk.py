@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
 
-from procurement.storage.engine import JSONText, core_connection
+from procurement.storage.engine import JSONText, core_connection, json_serializer
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -52,7 +52,7 @@ def insert_rows(db: Session | Connection, table: Table, rows: Sequence[Mapping[s
         for i, f in converted:
             given = value[i]
             if type(given) is JSONText:
-                value[i] = str.__str__(given)  # as json_serializer writes it
+                value[i] = json_serializer(given)  # as it is, without the column's wrapper
                 continue
             seen, made = last[i]
             if given is not seen:

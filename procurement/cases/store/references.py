@@ -118,10 +118,8 @@ def reserve_many(
             for (city, year), count in groups.items()
         }
     found: dict[tuple[str, int], list[int]] = {}
-    for _ in range(2):  # a counter missing the first time is created, then incremented
-        left = {group: count for group, count in groups.items() if group not in found}
-        if not left:
-            break
+    left = groups
+    while left:
         whens = " ".join("WHEN city_code = ? AND year = ? THEN ?" for _ in left)
         rows = ", ".join("(?, ?)" for _ in left)
         params: list[object] = [v for (city, year), n in left.items() for v in (city, year, n)]
@@ -135,13 +133,10 @@ def reserve_many(
         for city, year, last in result:
             count = left[(city, year)]
             found[(city, year)] = list(range(last - count + 1, last + 1))
-        missing = [group for group in left if group not in found]
-        if missing:
+        left = {group: count for group, count in left.items() if group not in found}
+        if left:  # the counters exist now: increment them
             connection.execute(
                 insert_ignoring_duplicates(db, _table),
-                [{"city_code": city, "year": year, "last_number": 0} for city, year in missing],
+                [{"city_code": city, "year": year, "last_number": 0} for city, year in left],
             )
-    for (city, year), count in groups.items():  # (not expected) one at a time
-        if (city, year) not in found:
-            found[(city, year)] = reserve_numbers(db=db, city=city, year=year, count=count)
     return found

@@ -69,7 +69,7 @@ from procurement.exchange.ocds.validate import (
 )
 from procurement.exchange.outside import MAX_PASSES, validated_from_outside
 from procurement.exchange.summary import ImportSummary
-from procurement.storage.engine import JSONText
+from procurement.storage.engine import JSONText, json_serializer
 from procurement.storage.models import Case
 
 BATCH = 300  # contracting processes mapped, then new cases written, at a time
@@ -832,7 +832,7 @@ def prepare_chunk(
                 _extra_ahead(run, new)
             # its audit event's changes and its store rows, as the columns write them: text
             # travels to the importer much faster than the objects
-            new.prepared.changes = JSONText(json.dumps(created(new.prepared.values)))
+            new.prepared.changes = JSONText(json_serializer(created(new.prepared.values)))
             new.rows, new.fresh = _store_rows(new), []
         ready.append(
             Ready(
@@ -869,7 +869,7 @@ def _extra_ahead(run: ImportRun, new: PendingCase) -> None:
     new.compiled = None  # not sent to the importer (computing the extra may have changed it)
     if reference == ANY_REFERENCE and (
         any(ANY_REFERENCE in w for w in late)
-        or any(r.text is None or ANY_REFERENCE in r.text for r in new.fresh)
+        or any(t is None or ANY_REFERENCE in t for t in _release_texts(new))
         or ANY_REFERENCE in extra
     ):
         new.extra_warned = []

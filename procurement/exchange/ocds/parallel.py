@@ -279,9 +279,8 @@ def serve(conn: Connection) -> None:
     except (EOFError, OSError):
         return
     try:
-        from procurement.exchange.ocds.importer import ImportRun, prepare_chunk
+        from procurement.exchange.ocds.importer import prepare_chunk
         from procurement.exchange.ocds.spill import Spill
-        from procurement.exchange.summary import ImportSummary
 
         # the modules' objects stay: the collector no longer walks them; and it runs less
         # often (each batch makes and drops thousands of containers, few in cycles)
@@ -291,16 +290,7 @@ def serve(conn: Connection) -> None:
             conn.send(("part", _read_part(setup[1])))
             setup = conn.recv()
 
-        run = ImportRun(
-            path=Path(setup["path"]),
-            session=None,  # type: ignore[arg-type]  # no database here
-            user="",
-            city=setup["city"],
-            city_map=setup["city_map"],
-            strict=setup["strict"],
-            summary=ImportSummary(source=""),
-            cities=setup["cities"],
-        )
+        run = _run(setup)
         spill = Spill.reader(Path(setup["spill"]), setup["packages"], setup["parts"])
         try:
             share = setup["share"]
@@ -324,18 +314,25 @@ __all__ = ["ENV", "Helper"]
 def _read_part(part: dict[str, Any]) -> PartRead:
     """Read the end of a file (:meth:`Helper.read_end`), in the helper process."""
     from procurement.exchange.ocds.detect import Encoding
-    from procurement.exchange.ocds.importer import ImportRun
     from procurement.exchange.ocds.reader import read_part
+
+    return read_part(
+        _run(part), Encoding(part["encoding"], None), part["offset"], Path(part["spill"])
+    )
+
+
+def _run(setup: Mapping[str, Any]) -> ImportRun:
+    """The import as the helper process sees it (no database; its own summary)."""
+    from procurement.exchange.ocds.importer import ImportRun
     from procurement.exchange.summary import ImportSummary
 
-    run = ImportRun(
-        path=Path(part["path"]),
+    return ImportRun(
+        path=Path(setup["path"]),
         session=None,  # type: ignore[arg-type]  # no database here
         user="",
-        city=part["city"],
-        city_map={},
-        strict=False,
+        city=setup["city"],
+        city_map=dict(setup.get("city_map", {})),
+        strict=bool(setup.get("strict", False)),
         summary=ImportSummary(source=""),
-        cities=part["cities"],
+        cities=set(setup["cities"]),
     )
-    return read_part(run, Encoding(part["encoding"], None), part["offset"], Path(part["spill"]))

@@ -84,7 +84,6 @@ class FileReader:
         self.spill = spill
         self.quality = quality  # the data-quality summary (import --report), if asked for
         self.pkg = spill.next_pkg
-        self.count = 0
         self.refused = 0  # values put aside as Refused so far: releases are searched for them
         self.upgraded = 0  # releases upgraded from OCDS 1.0 to 1.1
         self._doc: Any = None  # the builder of the document streamed, while its items are read
@@ -100,7 +99,6 @@ class FileReader:
     ) -> None:
         """Park one release (``raw``: its JSON text, if ``body`` is that text read as it is,
         a JSON Lines line: the scratch file keeps the text instead of pickling the body)."""
-        self.count += 1
         if not isinstance(body, dict):
             self.run.skip(where, "a release must be a JSON object")
             return
@@ -290,7 +288,6 @@ class FileReader:
         self.spill.packages.update(done.packages)
         self.spill.attach(done.spill)
         self.pkg = done.pkg
-        self.count += done.count
         self.upgraded += done.upgraded
 
     def _lines(
@@ -533,7 +530,6 @@ class PartRead:
     warned: list[tuple[str, str, str]]
     packages: dict[int, PackageMeta]
     pkg: int  # the last package number used
-    count: int  # releases read
     upgraded: int  # of them, upgraded from OCDS 1.0
 
 
@@ -572,6 +568,5 @@ def read_part(run: Reporter, encoding: Encoding, offset: int, spill_path: Path) 
         warned=list(run.warned),
         packages=dict(spill.packages),
         pkg=reader.pkg,
-        count=reader.count,
         upgraded=reader.upgraded,
     )
