@@ -141,13 +141,7 @@ class Spill:
 
     def rows(self, ocid: str) -> list[Received]:
         """The ocid's releases in the order read (with the text each was stored as)."""
-        self._flush()
-        query = self._union("seq, pkg, body, raw, file, position", "ocid = ?")
-        found = self.db.execute(f"{query} ORDER BY seq", (ocid,) * (1 + len(self._parts)))
-        return [
-            Received(body=_body(body, raw), package=pkg, file=file, position=position)
-            for _, pkg, body, raw, file, position in found
-        ]
+        return self.rows_of([ocid])[ocid]
 
     def rows_of(self, ocids: list[str]) -> dict[str, list[Received]]:
         """:meth:`rows` of several ocids at once (one query for a few hundred)."""
