@@ -233,8 +233,15 @@ class Helper:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if self.reader.is_alive():
-            self.reader.join(timeout=10)  # the helper's end is closed: its read ends
+        # the reader thread may hold a message it waits to queue (the helper's last, which
+        # nobody takes): what is queued is dropped, so that it sees the stop at once
+        waited = 0.0
+        while self.reader.is_alive() and waited < 10:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self.received.get_nowait()
+            self.reader.join(timeout=0.05)  # the helper's end is closed: its read ends
+            waited += 0.05
         if conn is not None:
             conn.close()
 
