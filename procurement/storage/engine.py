@@ -29,19 +29,23 @@ STATEMENT_TIMEOUT_S = 600.0  # PostgreSQL: longest run of one statement
 T = TypeVar("T")
 
 
+COMPACT = (",", ":")  # JSON columns' separators
+
+
 class JSONText(str):
     """A JSON column's value already written as the column would write it
-    (``json.dumps(value)``): stored as it is. A batch prepared in another process (the OCDS
+    (:func:`json_serializer`): stored as it is. A batch prepared in another process (the OCDS
     importer's helper) arrives as text, not as objects to serialise again."""
 
     __slots__ = ()
 
 
 def json_serializer(value: Any) -> str:
-    """How JSON columns are written: ``json.dumps``, except :class:`JSONText` as it is."""
+    """How JSON columns are written: ``json.dumps`` without spaces (a tenth less to write for an
+    import), except :class:`JSONText` as it is."""
     if type(value) is JSONText:
         return str.__str__(value)
-    return json.dumps(value)
+    return json.dumps(value, separators=COMPACT)
 
 
 def sqlite_busy_timeout_ms() -> int:

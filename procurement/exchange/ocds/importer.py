@@ -69,7 +69,7 @@ from procurement.exchange.ocds.validate import (
 )
 from procurement.exchange.outside import MAX_PASSES, validated_from_outside
 from procurement.exchange.summary import ImportSummary
-from procurement.storage.engine import JSONText, json_serializer
+from procurement.storage.engine import COMPACT, JSONText, json_serializer
 from procurement.storage.models import Case
 
 BATCH = 300  # contracting processes mapped, then new cases written, at a time
@@ -296,13 +296,13 @@ def _column_text(extra: Mapping[str, Any]) -> str:
     """What :func:`_extra` gives, as the ``ocds_extra`` column writes it (``json.dumps`` of
     its JSON-column form, :func:`.merge.storable`), serialised once: a new case's column is
     written from this text."""
-    return json.dumps(extra, default=_plain_number, check_circular=False)
+    return json.dumps(extra, default=_plain_number, check_circular=False, separators=COMPACT)
 
 
 def _with_stamp(extra: str, at: dt.datetime) -> JSONText:
     """``{**extra, "stamp": stamp(at)}`` as the column writes it, from the text of ``extra``
     (an object that holds no ``stamp``)."""
-    return JSONText(f'{extra[:-1]}, "stamp": {json.dumps(stamp(at))}}}')
+    return JSONText(f'{extra[:-1]},"stamp":{json.dumps(stamp(at))}}}')
 
 
 def _extra(
