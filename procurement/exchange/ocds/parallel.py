@@ -72,6 +72,7 @@ class Helper:
         # batches read from the helper as soon as sent (it need not wait for the importer
         # to take each); None: it stopped
         self.received: queue.Queue[bytes | None] = queue.Queue(AHEAD)
+        self.holding = False  # the reader thread holds a batch, waiting for room in the queue
         self.stopping = threading.Event()
         self.reader = threading.Thread(target=self._read, name="import-helper", daemon=True)
 
@@ -177,12 +178,14 @@ class Helper:
                 message = conn.recv_bytes() if conn is not None else None
             except (EOFError, OSError):
                 message = None
+            self.holding = True
             while not self.stopping.is_set():
                 try:
                     self.received.put(message, timeout=0.5)
                     break
                 except queue.Full:
                     continue
+            self.holding = False
             if message is None:
                 return
 
@@ -190,9 +193,12 @@ class Helper:
         """What the helper prepared for the next batch (``ocids``); None if it stopped."""
         if self.conn is None:
             return None
-        # the helper computes more of the extras while it is ahead, fewer while it is behind
-        ahead = not self.received.empty()
-        self.share = min(1.0, max(0.0, self.share + (STEP if ahead else -STEP)))
+        # The batches the helper has finished, this one included: none, the importer is to
+        # wait (the helper computes fewer of the extras); two, the helper is about to wait
+        # (it computes more); one, both work (the share stays).
+        ahead = self.received.qsize() + self.holding
+        if ahead != 1:
+            self.share = min(1.0, max(0.0, self.share + (STEP if ahead else -STEP)))
         self._send(self.share)
         data = self.received.get()
         collecting = gc.isenabled()
