@@ -2,16 +2,22 @@
 
 ``validate`` takes typed values that are already clean (a Decimal amount, a date, an int, a
 code) without reading them as text, and :class:`ReleaseReader` takes a JSON number as it is:
-each shortcut is checked here against the path it skips, errors and warnings included.
+each shortcut is checked here against the path it skips, errors and warnings included. A
+single release that the merge rules would leave as it is is compiled without a copy: checked
+against the copying walk (keys in the same order) and against ``ocdsmerge``.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
+import random
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from ocdsmerge import Merger
 
 from procurement.cases.validate import (
     Invalid,
@@ -25,7 +31,9 @@ from procurement.cases.validate import (
 )
 from procurement.core import cpv as cpv_vocabulary
 from procurement.core.errors import ValidationError
+from procurement.exchange.ocds import merge
 from procurement.exchange.ocds.from_ocds import ReleaseReader
+from tests.helpers import OCDS_SCHEMAS
 
 
 def outcome(parse: Any, value: Any) -> tuple[str, Any]:
@@ -210,3 +218,76 @@ def test_the_publication_date_falls_back_to_the_notice_then_the_tender_period() 
     assert read({"tender": tender})[0][0]["tender_published"] == dt.date(2023, 3, 1)
     tender["datePublished"] = "2023-01-01"
     assert read({"tender": tender})[0][0]["tender_published"] == dt.date(2023, 1, 1)
+
+
+# --- compiling a single release -----------------------------------------------------------------
+
+_KEYS = ["title", "parties", "roles", "awards", "items", "value", "amount", "tender",
+         "additionalIdentifiers", "buyer", "name", "documents", "relationship"]  # fmt: skip
+
+
+def _random_value(rng: random.Random, depth: int) -> Any:
+    pick = rng.random()
+    if depth > 3 or pick < 0.35:
+        return rng.choice(["a", "b", 1, 2, Decimal("1.50"), True, None, "", 0])
+    if pick < 0.6:
+        return _random_object(rng, depth + 1)
+    if pick < 0.75:
+        return [rng.choice(["x", "y", 3, None]) for _ in range(rng.randint(0, 3))]
+    items = []
+    for _ in range(rng.randint(0, 3)):
+        item = _random_object(rng, depth + 1)
+        if rng.random() < 0.8:  # with an id, mostly first, sometimes repeated or not text
+            ident = rng.choice(["1", "2", 1, "3", None])
+            item = {"id": ident, **item} if rng.random() < 0.85 else {**item, "id": ident}
+        items.append(item)
+    return items
+
+
+def _random_object(rng: random.Random, depth: int) -> dict[str, Any]:
+    return {rng.choice(_KEYS): _random_value(rng, depth) for _ in range(rng.randint(0, 4))}
+
+
+def _random_release(rng: random.Random) -> dict[str, Any]:
+    release = {"ocid": "ocds-x-1", "id": "r1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"]}
+    for key in ("parties", "tender", "awards", "buyer", "title"):
+        if rng.random() < 0.7:
+            release[key] = _random_value(rng, 1)
+    return release
+
+
+def _copying_walk(release: dict[str, Any]) -> dict[str, Any]:
+    """The compiled release as the general single-release walk makes it (a copy)."""
+    head = {
+        "tag": ["compiled"],
+        "id": f"{release.get('ocid')}-{release.get('date')}",
+        "date": release.get("date"),
+        "ocid": release.get("ocid"),
+    }
+    rest = {k: v for k, v in release.items() if k not in ("tag", "id", "date")}
+    try:
+        body, _ = merge._single(rest, merge.rule_tree())
+    except merge._SameIds:
+        return merge.compile_releases([release, {"ocid": release["ocid"], "date": "0"}][:1])
+    return {k: v for k, v in {**head, **body}.items() if v is not None}
+
+
+def test_a_single_release_compiles_as_the_copying_walk_and_ocdsmerge_compile_it() -> None:
+    rng = random.Random(20261129)
+    merger = Merger(json.loads((OCDS_SCHEMAS / "ppp-profile" / "release-schema.json").read_text()))
+    uncopied = 0
+    for _ in range(3000):
+        release = _random_release(rng)
+        before = copy.deepcopy(release)
+        compiled = merge.compile_releases([release])
+        expected = _copying_walk(copy.deepcopy(release))
+        # equal, keys in the same order (the text shows the order), numbers of the same type
+        assert json.dumps(compiled, default=repr) == json.dumps(expected, default=repr)
+        assert release == before  # the release itself is left as it was
+        rest = {k: v for k, v in release.items() if k not in ("tag", "id", "date")}
+        if merge._unchanged(rest, merge.rule_tree()):  # compiled without a copy
+            uncopied += 1
+            plain = json.loads(json.dumps(release, default=float))
+            reference = merger.create_compiled_release([plain])
+            assert json.loads(json.dumps(compiled, default=float)) == reference
+    assert 300 < uncopied < 2700  # both paths are taken

@@ -198,7 +198,8 @@ def _unflatten(flat: Flat) -> dict[str, Any]:
                 if where not in items:
                     if not isinstance(node, list):
                         break  # an earlier release had an object or a value here: ignored
-                    new: dict[str, Any] = {"id": part.original} if part.has_id else {}
+                    # (an id that is an array or an object is copied: items merge into it)
+                    new: dict[str, Any] = {"id": copied(part.original)} if part.has_id else {}
                     items[where] = new
                     node.append(new)
                 node = items[where]
@@ -281,6 +282,50 @@ class _SameIds(Exception):
     pass
 
 
+def _unchanged(node: Mapping[str, Any], tree: RuleTree) -> bool:
+    """Whether :func:`_single` would give ``node`` as it is (equal, keys in the same order):
+    no null, no empty object or array, no key the merge rules leave out, and in each array
+    of objects no empty object, no two ids alike and each ``id`` first. Such a release
+    (most of them) is compiled without a copy: a walk that builds nothing."""
+    for key, value in node.items():
+        entry = tree.get(key)
+        below = _NO_RULES
+        if entry is not None:
+            rule, below = entry
+            if rule == WHOLE:
+                if value is None:
+                    return False
+                continue
+            if rule == OMIT:
+                return False
+        kind = value.__class__
+        if kind is dict:
+            if not value or not _unchanged(value, below):
+                return False
+        elif kind is list:
+            if not value:
+                return False
+            if any(not isinstance(x, dict) for x in value):
+                continue  # kept whole
+            seen: set[str] = set()
+            for item in value:
+                if item.__class__ is not dict or not item:
+                    return False
+                if "id" in item:
+                    ident = str(item["id"])
+                    if ident in seen or next(iter(item)) != "id":
+                        return False
+                    seen.add(ident)
+                if not _unchanged(item, below):
+                    return False
+        elif value is None or isinstance(value, dict | list):
+            return False  # a null, or a subclass (copied as a plain object)
+    return True
+
+
+_OWN = ("tag", "id", "date")  # the compiled release's own (the merge rules leave them out)
+
+
 def compile_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The compiled release of one ocid's releases, given oldest first: the OCDS 1.1 merge
     rules as ``ocdsmerge`` (and ``ocdskit compile``) apply them. Objects merge field by field;
@@ -298,8 +343,11 @@ def compile_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             "date": only.get("date"),
             "ocid": only.get("ocid"),
         }
+        rest = {k: v for k, v in only.items() if k not in _OWN}
+        if _unchanged(rest, rule_tree()):  # shares its objects with the release
+            return {k: v for k, v in {**head, **rest}.items() if v is not None}
         try:
-            body, _ = _single({k: v for k, v in only.items() if k != "tag"}, rule_tree())
+            body, _ = _single(rest, rule_tree())
         except _SameIds:
             pass
         else:
