@@ -333,7 +333,8 @@ def compile_releases(releases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     by ``id`` (an object without ``id`` is added); other arrays and ``wholeListMerge`` ones are
     replaced whole; ``id``, ``date`` and ``tag`` are the compiled release's own
     (``OCID-DATE``, the newest date, ``["compiled"]``). Never raises on inconsistent data: a
-    later release's value that does not fit an earlier one's shape is ignored."""
+    later release's value that does not fit an earlier one's shape is ignored. It may share
+    objects with a release given (left as they are: the caller copies before changing)."""
     given = releases if isinstance(releases, list) else list(releases)
     if len(given) == 1:  # most contracting processes: one walk instead of flattening
         only = given[0]
