@@ -17,7 +17,6 @@ held in a temporary file, then parked, upgraded or not.
 from __future__ import annotations
 
 import decimal
-import json
 import pickle  # the holding file is our own, written and read by this process only
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -29,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 import ijson
 
 from procurement.core.errors import BadInput
+from procurement.core.json_decode import JsonDecoder
 from procurement.core.limits import (
     MAX_DEPTH,
     MAX_NUMBER_EXPONENT,
@@ -85,6 +85,8 @@ class FileReader:
         self.quality = quality  # the data-quality summary (import --report), if asked for
         self.pkg = spill.next_pkg
         self.refused = 0  # values put aside as Refused so far: releases are searched for them
+        self._refused_before = 0  # self.refused before the line being decoded
+        self._json = JsonDecoder(self._decimal, self._constant, undo=self._undo_refused)
         self.upgraded = 0  # releases upgraded from OCDS 1.0 to 1.1
         self._doc: Any = None  # the builder of the document streamed, while its items are read
         self._meta_pkg = -1  # the last package whose metadata was read...
@@ -309,9 +311,11 @@ class FileReader:
                 yield number, line
         self.lines_read = number
 
-    def _loads(self, line: str) -> Any:
-        """One JSON Lines line, numbers and nesting within bounds (else Refused in place)."""
-        doc = json.loads(line, parse_float=self._decimal, parse_constant=self._constant)
+    def _loads(self, line: str, encoded: bytes | None = None) -> Any:
+        """One JSON Lines line (``encoded``: its UTF-8 bytes), numbers and nesting within
+        bounds (else Refused in place)."""
+        self._refused_before = self.refused
+        doc = self._json.decode(line, encoded)
         # fewer brackets than the limit cannot nest deeper than it: most lines need no walk
         if line.count("{") + line.count("[") > MAX_DEPTH:
             self.refused += limit_depth(doc)
@@ -326,6 +330,10 @@ class FileReader:
     def _constant(self, name: str) -> Refused:
         self.refused += 1
         return refused_constant(name)
+
+    def _undo_refused(self) -> None:
+        """The numbers refused by a decoding begun again are counted again: forget them."""
+        self.refused = self._refused_before
 
     def read_lines(
         self, encoding: Encoding, start: int = 0, first: int = 0, stop: int | None = None
@@ -347,7 +355,7 @@ class FileReader:
                 refused = self.refused
                 try:
                     decoded = line.decode("utf-8")
-                    doc = self._loads(decoded)
+                    doc = self._loads(decoded, line)
                 except ValueError as exc:
                     self.run.skip(where, f"not valid JSON ({str(exc)[:80]})")
                     continue

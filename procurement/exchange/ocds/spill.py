@@ -6,7 +6,6 @@ the importer then takes each ocid's releases together, wherever they sat in the 
 
 from __future__ import annotations
 
-import json
 import pickle  # the scratch file is our own, written and read by this import only
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -15,9 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from procurement.core.json_decode import JsonDecoder
 from procurement.exchange.ocds.compile import Received
 
 SPILL_ROWS = 1000  # releases written to the scratch file at a time
+_JSON = JsonDecoder(Decimal)  # a parked text read again as the reader read it
 
 
 @dataclass
@@ -167,5 +168,5 @@ def _body(pickled: bytes | None, raw: str | None) -> Any:
     """A parked release's body: its text read again as the reader read it (numbers as
     Decimals; parked only if none was refused), or its pickle."""
     if raw is not None:
-        return json.loads(raw, parse_float=Decimal)
+        return _JSON.decode(raw)
     return pickle.loads(pickled)  # type: ignore[arg-type]
