@@ -1,10 +1,14 @@
 """The OCDS import's helper process (:mod:`procurement.exchange.ocds.parallel`): the same
-summary, warnings (in order), cases, audit events and stored releases with it as without."""
+summary, warnings (in order), cases, audit events and stored releases with it as without; and
+it imports no database library."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +249,125 @@ def test_a_helper_that_dies_while_reading_changes_nothing(
     monkeypatch.setenv(parallel.ENV, "1")
     assert import_twice(session, tmp_path) == alone
     session.rollback()
+
+
+# What the helper process never imports: it never opens the database, and SQLAlchemy alone is
+# about 25 MB of its memory (counted with the importer's against the import's limit) and 150 ms.
+HEAVY = ("sqlalchemy", "alembic", "jinja2", "click")
+PACKAGE = Path(parallel.__file__).resolve().parents[2]  # procurement/
+MODULES_FILE = "PROCUREMENT_TEST_HELPER_MODULES"  # the folder where each helper writes its own
+# Run before the helper's program: notes the package's modules on the way to each heavy
+# library's first import, and writes the modules imported when the process ends (on its own
+# or stopped by the importer).
+WATCH = f"""
+import atexit, json, os, signal, sys, traceback
+HEAVY, PACKAGE = {HEAVY!r}, {str(PACKAGE)!r}
+PULLED = {{}}
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top in HEAVY and top not in PULLED:
+            PULLED[top] = [
+                f"{{os.path.relpath(f.filename, os.path.dirname(PACKAGE))}}:{{f.lineno}}"
+                for f in traceback.extract_stack()
+                if f.filename.startswith(PACKAGE + os.sep)
+            ]
+        return None
+sys.meta_path.insert(0, Watch())
+def written():
+    out = os.path.join(os.environ[{MODULES_FILE!r}], f"{{os.getpid()}}.json")
+    with open(out + ".tmp", "w") as handle:
+        json.dump({{"modules": sorted(sys.modules), "pulled": PULLED}}, handle)
+    os.replace(out + ".tmp", out)
+def stopped(*_):
+    written()
+    os._exit(0)
+atexit.register(written)
+signal.signal(signal.SIGTERM, stopped)
+"""
+
+
+def heavy_modules(found: dict[str, Any]) -> str:
+    """What ``found`` (the modules a process imported, :data:`WATCH`) says of the heavy
+    libraries: empty if none was imported, else which and the modules that pulled them in."""
+    heavy = sorted(m for m in found["modules"] if m.partition(".")[0] in HEAVY)
+    if not heavy:
+        return ""
+    pulled = "\n".join(
+        f"  {library} imported from: {' -> '.join(chain) or 'outside the package'}"
+        for library, chain in found["pulled"].items()
+    )
+    return f"imported {heavy[:10]}{' ...' if len(heavy) > 10 else ''}\n{pulled}"
+
+
+def test_the_helper_process_imports_no_database_library(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper itself (its program, reading a file's end, preparing every batch with each
+    new case's extra): none of :data:`HEAVY` is imported."""
+    folder = tmp_path / "helpers"
+    folder.mkdir()
+    monkeypatch.setenv(MODULES_FILE, str(folder))
+    monkeypatch.setattr(parallel, "_MAIN", WATCH + parallel._MAIN)
+    monkeypatch.setattr(importer, "BATCH", 7)
+    monkeypatch.setattr(parallel, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "SHARE", 1.0)
+    monkeypatch.setattr(parallel, "STEP", 0.0)
+    monkeypatch.setenv(parallel.ENV, "1")
+    used: list[bool] = []
+    take = parallel.Helper.take
+
+    def counted(self: parallel.Helper, ocids: list[str]) -> Any:
+        ready = take(self, ocids)
+        used.append(ready is not None)
+        return ready
+
+    parts: list[Any] = []
+    read_end = parallel.Helper.read_end
+
+    def reading(self: parallel.Helper, *args: Any) -> Any:
+        parts.append(read_end(self, *args))
+        return parts[-1]
+
+    monkeypatch.setattr(parallel.Helper, "take", counted)
+    monkeypatch.setattr(parallel.Helper, "read_end", reading)
+    import_twice(session, tmp_path)
+    session.rollback()
+    assert used and all(used)  # the helper prepared every batch
+    assert len(parts) == 2 and all(p is not None for p in parts)  # and read each file's end
+    written = sorted(folder.glob("*.json"))
+    assert len(written) == 2  # one helper per import
+    for path in written:
+        found = json.loads(path.read_text("utf-8"))
+        assert "procurement.exchange.ocds.importer" in found["modules"]
+        problem = heavy_modules(found)
+        assert not problem, f"the helper process {problem}"
+
+
+# What the helper's functions (parallel.serve, _read_part, _run) import.
+HELPER_IMPORTS = f"""
+{WATCH}
+from procurement.exchange.ocds.parallel import main, serve
+from procurement.exchange.ocds.detect import Encoding
+from procurement.exchange.ocds.importer import ImportRun, prepare_chunk
+from procurement.exchange.ocds.reader import read_part
+from procurement.exchange.ocds.spill import Spill
+from procurement.exchange.summary import ImportSummary
+"""
+
+
+def test_the_helper_modules_import_no_database_library(tmp_path: Path) -> None:
+    """The modules the helper imports, in a fresh Python: none of :data:`HEAVY` (the test
+    above runs the helper itself; this one needs no database)."""
+    done = subprocess.run(
+        [sys.executable, "-c", HELPER_IMPORTS],
+        env={**os.environ, MODULES_FILE: str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [path] = tmp_path.glob("*.json")
+    found = json.loads(path.read_text("utf-8"))
+    problem = heavy_modules(found)
+    assert not problem, f"the helper's modules: {problem}"

@@ -8,26 +8,26 @@ empty, and the importer warns about each. Only what cannot be mended (a city, a 
 refuses the process.
 
 Both such importers also share how a city is given (``--city``, a ``--city-map`` CSV) and how an
-import ends (``--strict``, an input that held nothing).
+import ends (``--strict``, an input that held nothing); and how the cases are written
+(:mod:`.writing`). Nothing here needs the database (the OCDS importer's helper process, which
+never opens it, mends values with it).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any, TypeVar
-
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from procurement.cases.cities import city_code, fold
 from procurement.cases.fields import PPP_FIELDS, REQUIRED_FIELDS
-from procurement.cases.store.create import BulkWriter, Prepared
 from procurement.cases.validate import MONEY_FIELDS, validate
 from procurement.core.errors import BadInput, FieldError, ProcurementError, ValidationError
 from procurement.exchange.summary import ImportSummary
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import SQLAlchemyError
 
 # The documented default of each required code that another publisher may leave out.
 DEFAULTS = {"sector": "other", "procedure": "other", "category": "services"}
@@ -136,51 +136,11 @@ def finished(summary: ImportSummary, bad: list[str], *, strict: bool, empty: str
     return summary
 
 
-# What refuses one contracting process (it is skipped with the reason; the others go on).
-REFUSALS = (ProcurementError, SQLAlchemyError)
-
-
 def refusal(exc: ProcurementError | SQLAlchemyError) -> str:
-    """Why one contracting process was refused, in one line."""
+    """Why one contracting process was refused (:data:`.writing.REFUSALS`), in one line."""
     if isinstance(exc, ValidationError):
         return "; ".join(str(e) for e in exc.errors)
-    if isinstance(exc, SQLAlchemyError):
-        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-        return f"the database refused it: {first}"
-    return str(exc)
-
-
-T = TypeVar("T")
-
-
-def write_imported(
-    session: Session,
-    writer: BulkWriter,
-    pending: Sequence[T],
-    *,
-    prepared: Callable[[T], Prepared],
-    given: Callable[[T], str | None],
-    columns: Callable[[Prepared, dt.datetime], Mapping[str, Any]],
-    refused: Callable[[T, str], None],
-) -> list[T]:
-    """Write imported cases in one batch; if the database refuses the batch, one by one,
-    ``refused`` being told of each it refuses (the others are written). Before each retry a
-    case's reference is put back to the one its source gave (``given``: None, a new one).
-    Returns the cases written, in order."""
-    try:
-        with session.begin_nested():
-            writer.write([prepared(n) for n in pending], action="import", columns=columns)
-        return list(pending)
-    except SQLAlchemyError:
-        pass
-    written: list[T] = []
-    for n in pending:
-        prepared(n).reference = given(n)
-        try:
-            with session.begin_nested():
-                writer.write([prepared(n)], action="import", columns=columns)
-            written.append(n)
-        except SQLAlchemyError as exc:
-            prepared(n).reference = given(n)
-            refused(n, refusal(exc))
-    return written
+    if isinstance(exc, ProcurementError):
+        return str(exc)
+    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+    return f"the database refused it: {first}"

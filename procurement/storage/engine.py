@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -13,6 +12,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from procurement.core.errors import BadInput, DatabaseError
+
+# JSON column values: kept in a module of their own (no SQLAlchemy), named here as before
+from procurement.storage.json_columns import JSONText as JSONText
+from procurement.storage.json_columns import json_serializer as json_serializer
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -27,25 +30,6 @@ LOCK_TIMEOUT_S = 5.0  # PostgreSQL: longest wait for a lock another session hold
 STATEMENT_TIMEOUT_S = 600.0  # PostgreSQL: longest run of one statement
 
 T = TypeVar("T")
-
-
-COMPACT = (",", ":")  # JSON columns' separators
-
-
-class JSONText(str):
-    """A JSON column's value already written as the column would write it
-    (:func:`json_serializer`): stored as it is. A batch prepared in another process (the OCDS
-    importer's helper) arrives as text, not as objects to serialise again."""
-
-    __slots__ = ()
-
-
-def json_serializer(value: Any) -> str:
-    """How JSON columns are written: ``json.dumps`` without spaces (a tenth less to write for an
-    import), except :class:`JSONText` as it is."""
-    if type(value) is JSONText:
-        return str.__str__(value)
-    return json.dumps(value, separators=COMPACT)
 
 
 def sqlite_busy_timeout_ms() -> int:

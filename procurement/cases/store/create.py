@@ -3,7 +3,9 @@
 
 ``procurement case add`` (:func:`add_new_case`), :func:`.update.add_case` and every importer
 write new cases here, so the rows, the references and the audit events are the same whichever
-way a case comes in. Works on a Core connection or an ORM session; it imports no ORM.
+way a case comes in. Works on a Core connection or an ORM session; it imports no ORM. A
+validated case waiting to be written is a :class:`.prepared.Prepared` (which needs no
+database; named here too).
 """
 
 from __future__ import annotations
@@ -11,43 +13,27 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, bindparam, func, select, text
 
-from procurement.cases.fields import (
-    ASSIGNED,
-    CASE_NAMES,
-    DEMO_MARK,
-    DEMO_PUBLISHER,
-    REQUIRED_FIELDS,
-)
+from procurement.cases.fields import ASSIGNED, CASE_NAMES, REQUIRED_FIELDS
 from procurement.cases.store.audit import event_row
-from procurement.cases.store.references import (
-    identity_problems,
-    ocid_prefix,
-    reference_taken,
-    reserve_many,
-)
+from procurement.cases.store.prepared import Prepared as Prepared
+from procurement.cases.store.prepared import prepare_clean as prepare_clean
+from procurement.cases.store.references import ocid_prefix, reference_taken, reserve_many
 from procurement.cases.validate import validate
 from procurement.cases.values import (
     OUTCOME_COLUMNS,
     PPP_COLUMNS,
-    case_year,
     created,
     has_outcome,
     organisation_key,
 )
 from procurement.core.clock import now
 from procurement.core.errors import ValidationError
-from procurement.core.pickling import by_fields
 from procurement.storage.bulk import insert_rows
-from procurement.storage.engine import (
-    JSONText,
-    dialect_name,
-    insert_ignoring_duplicates,
-)
+from procurement.storage.engine import dialect_name, insert_ignoring_duplicates
 from procurement.storage.schema import (
     audit_events,
     case_approaches,
@@ -75,21 +61,6 @@ DIRECT = tuple(
 )
 
 
-@by_fields
-@dataclass
-class Prepared:
-    """One validated new case waiting to be written."""
-
-    row: int | None
-    values: dict[str, Any]
-    year: int
-    reference: str | None = None
-    ocid: str | None = None
-    provenance: Mapping[str, Any] | None = None
-    # created(values), when computed beforehand (as JSON text by the OCDS importer's helper)
-    changes: dict[str, Any] | JSONText | None = None
-
-
 def city_codes(db: Session | Connection) -> set[str]:
     """The codes of the cities in the registry."""
     return set(db.scalars(select(cities.c.code)))
@@ -98,27 +69,6 @@ def city_codes(db: Session | Connection) -> set[str]:
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def prepare_clean(
-    values: dict[str, Any],
-    *,
-    row: int | None = None,
-    reference: str | None = None,
-    ocid: str | None = None,
-    provenance: Mapping[str, Any] | None = None,
-) -> Prepared:
-    """:meth:`BulkWriter.prepare` for values :func:`~procurement.cases.validate.validate` has
-    just returned (with the registry's cities and the required fields), as the OCDS and eForms
-    importers have them. A given reference or ocid must belong to the case's city
-    (:func:`identity_problems`). Needs no database (the OCDS importer's helper process uses
-    it too)."""
-    problems = identity_problems(city=values["city"], reference=reference, ocid=ocid, row=row)
-    if problems:
-        raise ValidationError(problems)
-    if provenance is None and (values.get("description") or "").endswith(DEMO_MARK):
-        provenance = {"source_publisher": DEMO_PUBLISHER}  # demo data stay fictional
-    return Prepared(row, values, case_year(values, now().year), reference, ocid, provenance)
 
 
 class BulkWriter:

@@ -1,17 +1,20 @@
 """References (``CITY-YEAR-NNN``) and OCDS identifiers of cases, handed out by the database.
 
-Works on an ORM session or a Core connection alike (SQLAlchemy Core statements only).
+Works on an ORM session or a Core connection alike (SQLAlchemy Core statements only). Which
+ones a new case may take is :mod:`.identity` (no database), its names given here too.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, update
 
+from procurement.cases.store.identity import DEFAULT_OCID_PREFIX as DEFAULT_OCID_PREFIX
+from procurement.cases.store.identity import ENV_OCID_PREFIX as ENV_OCID_PREFIX
+from procurement.cases.store.identity import identity_problems as identity_problems
+from procurement.cases.store.identity import ocid_prefix as ocid_prefix
 from procurement.core.errors import FieldError
 from procurement.storage.engine import core_connection, insert_ignoring_duplicates
 from procurement.storage.schema import reference_sequences
@@ -19,59 +22,6 @@ from procurement.storage.schema import reference_sequences
 if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
-
-ENV_OCID_PREFIX = "PROCUREMENT_OCID_PREFIX"
-DEFAULT_OCID_PREFIX = "ocds-baltmt-"
-
-
-def ocid_prefix() -> str:
-    return os.environ.get(ENV_OCID_PREFIX, DEFAULT_OCID_PREFIX)
-
-
-_NUMBERED = re.compile(r"^([A-Z]{3})-(\d{4})-(\d{3,})$")
-
-
-def identity_problems(
-    *, city: str, reference: str | None, ocid: str | None, row: int | None
-) -> list[FieldError]:
-    """Why a new case of ``city`` may not take the given reference or ocid: a reference
-    belongs to the city it starts with, and an ocid made of this registry's prefix and a
-    reference belongs to that reference's city, so that nobody can take (and so block)
-    another city's numbers."""
-    problems: list[FieldError] = []
-    if reference is not None:
-        numbered = _NUMBERED.match(reference)
-        if numbered and numbered.group(1) != city:
-            problems.append(
-                FieldError(
-                    "reference",
-                    f"{reference} belongs to the numbering of {numbered.group(1)}, not {city}; "
-                    "leave reference blank and one is assigned",
-                    row,
-                )
-            )
-    prefix = ocid_prefix()
-    if ocid is not None and ocid.startswith(prefix):
-        numbered = _NUMBERED.match(ocid[len(prefix) :])
-        if numbered and numbered.group(1) != city:
-            problems.append(
-                FieldError(
-                    "ocid",
-                    f"{ocid} is this registry's identifier of a {numbered.group(1)} case, not "
-                    f"a {city} one; leave ocid blank and one is assigned",
-                    row,
-                )
-            )
-        elif numbered and reference is not None and ocid[len(prefix) :] != reference:
-            problems.append(
-                FieldError(
-                    "ocid",
-                    f"{ocid} is this registry's identifier of another case than {reference}; "
-                    "leave ocid blank and one is assigned",
-                    row,
-                )
-            )
-    return problems
 
 
 def reference_taken(reference: str, row: int | None) -> FieldError:

@@ -35,7 +35,7 @@ from procurement.cases.store.references import ocid_prefix
 from procurement.cases.store.update import update_case
 from procurement.cases.validate import EMPTY, MAX_MONEY
 from procurement.cases.values import case_values, changed, diff, jsonable, normalised
-from procurement.exchange import outside
+from procurement.exchange import outside, writing
 from procurement.exchange.eforms import codes
 from procurement.exchange.eforms.compile import (
     ORIGIN,
@@ -352,7 +352,7 @@ def _import_procedure(
             return NewCase(prepared, where, ocid, _extra(compiled, snapshot(clean)))
         with run.session.begin_nested():
             _update(run, where, existing, values, compiled, provenance)
-    except outside.REFUSALS as exc:
+    except writing.REFUSALS as exc:
         run.skip(where, outside.refusal(exc))
     return None
 
@@ -448,7 +448,7 @@ def _write_batch(run: Run, pending: list[NewCase]) -> None:
     def columns(prepared: Prepared, _at: Any) -> dict[str, Any]:
         return {"ocds_extra": by_id[id(prepared)].extra}
 
-    written = outside.write_imported(
+    written = writing.write_imported(
         run.session,
         run.writer,
         pending,

@@ -37,6 +37,7 @@ from procurement.exchange.ocds.merge import (
     overlay,
     versioned_release,
 )
+from procurement.exchange.ocds.stamps import stamp, utc
 from procurement.exchange.ocds.store import stored_releases
 from procurement.exchange.ocds.to_ocds import (
     ReleaseView,
@@ -87,15 +88,6 @@ def package_header(
         "publisher": publisher(),
         "license": os.environ.get(ENV_LICENSE) or DEFAULT_LICENSE,
     }
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def stamp(value: dt.datetime) -> str:
-    """A case's ``updated_at`` as comparable text (SQLite returns it without a time zone)."""
-    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def load_extra(case: Case) -> dict[str, Any]:

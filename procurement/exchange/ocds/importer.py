@@ -7,6 +7,11 @@ process at a time, whatever the size of the file and wherever an ocid's releases
 
 Each case is written in its own savepoint: a bad release is skipped with its reason and
 the good ones are kept, unless ``strict`` (then nothing is written).
+
+The import's helper process (:mod:`.parallel`) imports this module to prepare new cases
+(:func:`prepare_chunk`) and never opens the database: SQLAlchemy, the ORM models and the
+writers are imported only by the functions that use the database, which run in the importer's
+process alone.
 """
 
 from __future__ import annotations
@@ -19,25 +24,19 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from procurement.cases.fields import DEMO_PUBLISHER, FIELDS
-from procurement.cases.store import audit
-from procurement.cases.store.create import BulkWriter, Prepared, city_codes, prepare_clean
-from procurement.cases.store.references import identity_problems
-from procurement.cases.store.update import update_case
+from procurement.cases.store.identity import identity_problems
+from procurement.cases.store.prepared import Prepared, prepare_clean
 from procurement.cases.validate import EMPTY
 from procurement.cases.values import case_values, changed, created, normalised
-from procurement.core.errors import BadInput, ValidationError
+from procurement.core.errors import BadInput, ProcurementError, ValidationError
 from procurement.core.pickling import by_fields
 from procurement.exchange import outside
-from procurement.exchange.ocds import EXTENSION, store
+from procurement.exchange.ocds import EXTENSION, store_rows
 from procurement.exchange.ocds.compile import Compiled, Received, compile_ocid, release_time
 from procurement.exchange.ocds.detect import sniff_encoding
-from procurement.exchange.ocds.exporter import origin_of, stamp
 from procurement.exchange.ocds.from_ocds import Mapped, ReleaseReader, obj
 from procurement.exchange.ocds.merge import (
     MISSING,
@@ -56,6 +55,7 @@ from procurement.exchange.ocds.parallel import RELAXED_GC, Helper
 from procurement.exchange.ocds.quality import Quality
 from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import PackageMeta, Spill
+from procurement.exchange.ocds.stamps import stamp
 from procurement.exchange.ocds.to_ocds import ReleaseView, build_release
 from procurement.exchange.ocds.validate import (
     _checks,
@@ -69,8 +69,13 @@ from procurement.exchange.ocds.validate import (
 )
 from procurement.exchange.outside import MAX_PASSES, validated_from_outside
 from procurement.exchange.summary import ImportSummary
-from procurement.storage.engine import COMPACT, JSONText, json_serializer
-from procurement.storage.models import Case
+from procurement.storage.json_columns import COMPACT, JSONText, json_serializer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from procurement.cases.store.create import BulkWriter
+    from procurement.storage.models import Case
 
 BATCH = 300  # contracting processes mapped, then new cases written, at a time
 _SAFE_REFERENCE = re.compile(r"[A-Za-z0-9._/-]+")  # written as it is in JSON text
@@ -203,7 +208,9 @@ class ImportRun:
     validity: Validity = field(default_factory=Validity)
 
     def __post_init__(self) -> None:
-        if self.session is not None:
+        if self.session is not None:  # none in the helper process
+            from procurement.cases.store.create import BulkWriter
+
             self.writer = BulkWriter(db=self.session, user=self.user)
 
     @property
@@ -381,6 +388,8 @@ def _extra(
 def _case_view(
     case: Case, release_id: str, date: str | None, ids: Mapping[str, str], origin: Mapping[str, Any]
 ) -> ReleaseView:
+    from procurement.exchange.ocds.exporter import origin_of
+
     provisional = {"ids": dict(ids), "origin": dict(origin)}
     return ReleaseView(
         ocid=case.ocid,
@@ -485,32 +494,56 @@ def _import_one(
     source_file = process.newest.file or run.name  # the file of the newest release
     origin = mapped.origin or _package_origin(package, source_file)
     provenance = _provenance(origin, package, source_file, date)
-    if existing is not None and not _may_update(run, where, existing, date, legacy):
-        return None
-    try:
-        if existing is None:
+    if existing is None:
+        try:
             new = _pending_case(run, where, ocid, process, mapped, values, origin, provenance)
-            new.fresh, new.at = fresh, run.where
-            return new
+        except ProcurementError as exc:  # refused before the database sees it
+            run.skip(where, outside.refusal(exc))
+            return None
+        new.fresh, new.at = fresh, run.where
+        return new
+    if _may_update(run, where, existing, date, legacy):
+        _update_imported(run, where, existing, process, mapped, values, origin, provenance, fresh)
+    return None
+
+
+def _update_imported(
+    run: ImportRun,
+    where: str,
+    case: Case,
+    process: Compiled,
+    mapped: Mapped,
+    values: dict[str, Any],
+    origin: Mapping[str, Any],
+    provenance: Mapping[str, Any],
+    fresh: list[Received],
+) -> None:
+    """:func:`_update` the imported copy ``case`` and store the releases received for it
+    (``fresh``) in a savepoint: what the validation or the database refuses skips this
+    contracting process alone."""
+    from procurement.exchange.ocds import store
+    from procurement.exchange.writing import REFUSALS
+
+    release_id = process.release_id
+    try:
         with run.session.begin_nested():
             defaults = dict(mapped.defaults)
             clean = _validated(run, release_id, values, defaults)
             _update(
                 run,
-                existing,
+                case,
                 clean,
-                compiled,
+                process.release,
                 mapped.ids,
                 origin,
                 release_id,
-                date,
+                process.date,
                 provenance,
                 defaults,
             )
-            store.keep(run.session, existing.city_code, ocid, fresh)
-    except outside.REFUSALS as exc:
+            store.keep(run.session, case.city_code, case.ocid, fresh)
+    except REFUSALS as exc:
         run.skip(where, outside.refusal(exc))
-    return None
 
 
 def _package_origin(package: PackageMeta, file_name: str) -> dict[str, Any]:
@@ -626,6 +659,9 @@ def _update(
     defaults: Mapping[str, Any],
 ) -> None:
     """Bring an imported copy up to date with the publisher's newer release."""
+    from procurement.cases.store import audit
+    from procurement.cases.store.update import update_case
+
     # a known case keeps its city (part of its reference): --city and --city-map place new
     # cases only
     data = _changed_fields(case_values(case), {**clean, "city": case.city_code})
@@ -735,12 +771,15 @@ def _store_rows(new: PendingCase) -> list[dict[str, Any]]:
     """The release store's rows of the releases received for ``new``."""
     if new.rows is not None:
         return new.rows
-    return [store.row(new.prepared.values["city"], new.ocid, r) for r in new.fresh]
+    return [store_rows.row(new.prepared.values["city"], new.ocid, r) for r in new.fresh]
 
 
 def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
     """Write a batch of new cases at once; if the database refuses the batch, one by one,
     skipping only the cases it refuses."""
+    from procurement.exchange.ocds import store
+    from procurement.exchange.writing import write_imported
+
     if not pending:
         return
     given = [n.given for n in pending if n.given]
@@ -753,7 +792,7 @@ def _write_batch(run: ImportRun, pending: list[PendingCase]) -> None:
             taken.add(ref)
     by_id = {id(n.prepared): n for n in pending}
     columns = _columns(run, by_id)
-    written = outside.write_imported(
+    written = write_imported(
         run.session,
         run.writer,
         pending,
@@ -782,10 +821,10 @@ def read_city_map(path: Path, cities: set[str]) -> dict[str, str]:
 
 def _fresh(received: list[Received], stored: list[Received]) -> list[Received]:
     """The releases read that the store does not hold yet (each once)."""
-    known = {(store.record_id(r.body), r.content_hash) for r in stored}
+    known = {(store_rows.record_id(r.body), r.content_hash) for r in stored}
     fresh: list[Received] = []
     for r in received:
-        key = (store.record_id(r.body), store.hashed(r))
+        key = (store_rows.record_id(r.body), store_rows.hashed(r))
         if key not in known:
             known.add(key)
             fresh.append(r)
@@ -895,6 +934,11 @@ def _import_chunk(
     """Import a batch of contracting processes: updates at once, new cases together. Each
     case is compiled from all its releases: those stored before and those just read.
     ``ready``: ocids the helper process prepared (used if new to the registry)."""
+    from sqlalchemy import select
+
+    from procurement.exchange.ocds import store
+    from procurement.storage.models import Case
+
     existing = {c.ocid: c for c in run.session.scalars(select(Case).where(Case.ocid.in_(ocids)))}
     stored = store.stored_releases(run.session, ocids)
     pending: list[PendingCase] = []
@@ -964,6 +1008,8 @@ def import_ocds(
     docstring. The files of a folder are read together: each contracting process is compiled
     once from all its releases, whichever files they are in. ``report``: where to write the
     data-quality summary of the releases read (:mod:`.quality`; JSON or HTML)."""
+    from procurement.cases.store.create import city_codes
+
     files = ocds_files(path) if path.is_dir() else [path]
     if not files:
         raise BadInput(

@@ -11,7 +11,8 @@ registry keeps of the publisher's release. The importer meanwhile writes the bat
 it uses what the helper prepared for the ocids new to the registry and does the rest itself,
 in the same order, so the summary, warnings, cases, audit events and stored releases are the
 same as without it. The helper never opens the registry's database; references are given by
-the importer.
+the importer. Nor does it import SQLAlchemy (about 25 MB of its memory): the modules it
+imports keep their database code apart (e.g. :mod:`.store_rows` beside :mod:`.store`).
 
 ``PROCUREMENT_IMPORT_WORKERS``: ``0`` never a helper; ``1`` always one; unset (or anything
 else): one if the machine has two cores or more and the files are 4 MB or more (a few

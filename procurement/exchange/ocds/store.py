@@ -4,13 +4,12 @@ One row of ``source_records`` (kind ``ocds-release``) per release received, with
 provenance (file, position in it, publisher, package URI, the extensions its package declared),
 as Kingfisher keeps them. A release received again (same ocid, release id and content) is
 stored once; a release id received with other content is a second release, kept too. An
-imported case is compiled from all the stored releases of its ocid (:mod:`.compile`).
+imported case is compiled from all the stored releases of its ocid (:mod:`.compile`). The
+rows themselves are made by :mod:`.store_rows` (no database; named here too).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,53 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procurement.exchange.ocds.compile import Received
-from procurement.exchange.ocds.from_ocds import text
-from procurement.exchange.ocds.merge import _plain_number, exact_decimals, storable
+from procurement.exchange.ocds.merge import exact_decimals
 from procurement.exchange.ocds.spill import PackageMeta
+from procurement.exchange.ocds.store_rows import KIND as KIND
+from procurement.exchange.ocds.store_rows import canonical as canonical
+from procurement.exchange.ocds.store_rows import content_hash as content_hash
+from procurement.exchange.ocds.store_rows import hashed as hashed
+from procurement.exchange.ocds.store_rows import record_id as record_id
+from procurement.exchange.ocds.store_rows import row as row
 from procurement.storage import bulk
-from procurement.storage.engine import JSONText
 from procurement.storage.schema import source_records
-
-KIND = "ocds-release"
-
-
-def canonical(body: Mapping[str, Any]) -> str:
-    """Canonical JSON text of a release: keys sorted, no spaces, numbers as JSON numbers
-    (``1.50`` and ``1.5`` are the same number)."""
-    return json.dumps(
-        body,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=_plain_number,
-        check_circular=False,
-    )
-
-
-def content_hash(body: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
-
-
-def hashed(received: Received) -> str:
-    """Set the release's content hash and its canonical text (stored as its JSON column)."""
-    text = canonical(received.body)
-    received.content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    received.text = text
-    return received.content_hash
-
-
-def _content(received: Received) -> Any:
-    """The JSON-column form of a release (the canonical text read back, when hashed)."""
-    if received.content is None:
-        received.content = (
-            json.loads(received.text) if received.text is not None else storable(received.body)
-        )
-    return received.content
-
-
-def record_id(body: Mapping[str, Any]) -> str:
-    """The release id as stored (a release without one is known by its content)."""
-    return (text(body.get("id")) or "")[:200]
 
 
 def stored_releases(session: Session, ocids: Sequence[str]) -> dict[str, list[Received]]:
@@ -114,27 +76,6 @@ def keep_many(session: Session, batch: Iterable[tuple[str, str, Iterable[Receive
     return insert_rows(
         session, [row(city, ocid, r) for city, ocid, releases in batch for r in releases]
     )
-
-
-def row(city: str, ocid: str, received: Received) -> dict[str, Any]:
-    """The ``source_records`` row of a release received for ``ocid`` (a case of ``city``),
-    its content as JSON text once hashed (needs no database: the importer's helper process
-    makes the rows of the cases it prepares)."""
-    r, meta = received, received.meta
-    return {
-        "kind": KIND,
-        "ocid": ocid,
-        "city_code": city,
-        "record_id": record_id(r.body),
-        "record_date": (text(r.body.get("date")) or "")[:40] or None,
-        "content_hash": r.content_hash or content_hash(r.body),
-        "content": JSONText(r.text) if r.text is not None else _content(r),
-        "source_file": r.file[:1000] or None,
-        "source_position": r.position[:100] or None,
-        "publisher": ((meta.publisher if meta else None) or "")[:300] or None,
-        "package_uri": ((meta.uri if meta else None) or "")[:1000] or None,
-        "extensions": meta.extensions if meta else None,
-    }
 
 
 def insert_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
