@@ -7,9 +7,10 @@ needs no database (:func:`.importer.prepare_chunk`), as if the registry held nei
 nor a stored release of the ocid: it compiles each ocid's releases, hashes them, maps and
 validates the case, computes its audit event's changes and, for a share of the new cases
 (adjusted as the import goes, so that neither process waits for the other), what the
-registry keeps of the publisher's release. The importer meanwhile writes the batches before;
-it uses what the helper prepared for the ocids new to the registry and does the rest itself,
-in the same order, so the summary, warnings, cases, audit events and stored releases are the
+registry keeps of the publisher's release. Each batch prepared is written to a file beside
+the scratch file, and a notice sent; at most :data:`AHEAD` wait to be taken. The importer
+meanwhile writes the batches before; it uses what the helper prepared for the ocids new to
+the registry and does the rest itself, in the same order, so the summary, warnings, cases, audit events and stored releases are the
 same as without it. The helper never opens the registry's database; references are given by
 the importer. Nor does it import SQLAlchemy (about 25 MB of its memory): the modules it
 imports keep their database code apart (e.g. :mod:`.store_rows` beside :mod:`.store`).
@@ -26,12 +27,11 @@ import gc
 import json
 import os
 import pickle
-import queue
 import socket
 import subprocess
 import sys
-import threading
 import traceback
+from collections import deque
 from collections.abc import Mapping, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -47,7 +47,11 @@ ENV = "PROCUREMENT_IMPORT_WORKERS"
 MIN_BYTES = 4_000_000  # files smaller than this (a few thousand releases): no helper
 SHARE = 0.5  # of the new cases whose extra the helper computes at first (then adjusted)
 STEP = 0.05
-AHEAD = 1  # batches received and not yet taken, at most (the helper then waits)
+# Batches the helper has written and the importer not yet taken, at most (the helper then
+# waits). A batch is handed over as a file beside the scratch file, with a notice on the socket:
+# the helper never waits for the importer to read it (a socket carries 200 KB at a time, and
+# the importer's thread reading the rest waited for the busy importer at each step).
+AHEAD = 2
 # The share of a big JSON Lines file the helper reads while the importer reads the rest (less
 # than half: the helper starts reading once it has imported the importer).
 PART_SHARE = 0.4
@@ -70,12 +74,7 @@ class Helper:
         self.conn: Connection | None = conn
         self.share = SHARE
         self.deaf = False  # the helper has stopped reading (it may have sent everything)
-        # batches read from the helper as soon as sent (it need not wait for the importer
-        # to take each); None: it stopped
-        self.received: queue.Queue[bytes | None] = queue.Queue(AHEAD)
-        self.holding = False  # the reader thread holds a batch, waiting for room in the queue
-        self.stopping = threading.Event()
-        self.reader = threading.Thread(target=self._read, name="import-helper", daemon=True)
+        self.ready: deque[Any] = deque()  # the notices of the batches written, not yet taken
 
     @staticmethod
     def wanted(files: Sequence[Path]) -> bool:
@@ -169,43 +168,37 @@ class Helper:
             "share": self.share,
         }
         self._send(setup)
-        self.reader.start()
 
-    def _read(self) -> None:
+    def _notices(self, wait: bool) -> None:
+        """The helper's notices received so far (``wait``: at least one); a None notice if
+        it has ended."""
         conn = self.conn
-        message: bytes | None = None
-        while not self.stopping.is_set():
-            try:
-                message = conn.recv_bytes() if conn is not None else None
-            except (EOFError, OSError):
-                message = None
-            self.holding = True
-            while not self.stopping.is_set():
-                try:
-                    self.received.put(message, timeout=0.5)
-                    break
-                except queue.Full:
-                    continue
-            self.holding = False
-            if message is None:
-                return
+        try:
+            while conn is not None and (wait or conn.poll()):
+                self.ready.append(conn.recv())
+                wait = False
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self.ready.append(None)
 
     def take(self, ocids: list[str]) -> dict[str, Ready] | None:
         """What the helper prepared for the next batch (``ocids``); None if it stopped."""
         if self.conn is None:
             return None
-        # The batches the helper has finished, this one included: none, the importer is to
-        # wait (the helper computes fewer of the extras); two, the helper is about to wait
-        # (it computes more); one, both work (the share stays).
-        ahead = self.received.qsize() + self.holding
+        # The batches the helper has written, this one included: none, the importer is to
+        # wait (the helper computes fewer of the extras); two, the helper waits (it computes
+        # more); one, both work (the share stays). Each share sent tells a batch taken.
+        self._notices(wait=False)
+        ahead = len(self.ready)
         if ahead != 1:
             self.share = min(1.0, max(0.0, self.share + (STEP if ahead else -STEP)))
         self._send(self.share)
-        data = self.received.get()
+        if not self.ready:
+            self._notices(wait=True)
+        notice = self.ready.popleft()
         collecting = gc.isenabled()
         gc.disable()  # unpickling a batch makes many containers: no collection meanwhile
         try:
-            message = pickle.loads(data) if data is not None else None
+            message = _batch(notice)
         except Exception:
             message = None
         finally:
@@ -230,9 +223,9 @@ class Helper:
             self.deaf = True
 
     def stop(self) -> None:
-        """The helper ended (it may be waiting to send a batch nobody takes)."""
+        """The helper ended (it may be waiting for batches to be taken). The files of the
+        batches not taken go with the import's scratch folder."""
         conn, self.conn = self.conn, None
-        self.stopping.set()
         if self.process.poll() is None:
             self.process.terminate()
         try:
@@ -240,17 +233,20 @@ class Helper:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        # the reader thread may hold a message it waits to queue (the helper's last, which
-        # nobody takes): what is queued is dropped, so that it sees the stop at once
-        waited = 0.0
-        while self.reader.is_alive() and waited < 10:
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    self.received.get_nowait()
-            self.reader.join(timeout=0.05)  # the helper's end is closed: its read ends
-            waited += 0.05
         if conn is not None:
             conn.close()
+
+
+def _batch(notice: Any) -> Any:
+    """The message of a batch notice (``("batch", file)``: the batch, read and removed), or
+    the notice itself."""
+    if not (isinstance(notice, tuple) and len(notice) == 2 and notice[0] == "batch"):
+        return notice
+    path = Path(notice[1])
+    try:
+        return pickle.loads(path.read_bytes())
+    finally:
+        path.unlink(missing_ok=True)
 
 
 class _Part:
@@ -306,12 +302,20 @@ def serve(conn: Connection) -> None:
 
         run = _run(setup)
         spill = Spill.reader(Path(setup["spill"]), setup["packages"], setup["parts"])
+        folder = Path(setup["spill"]).parent
         try:
             share = setup["share"]
-            for chunk in spill.ocid_chunks(setup["batch"]):
-                while conn.poll():  # the importer's latest wish
+            taken = 0
+            for written, chunk in enumerate(spill.ocid_chunks(setup["batch"])):
+                # the importer's latest wish (one at each batch it takes); at most AHEAD
+                # batches written and not taken
+                while conn.poll() or written - taken >= AHEAD:
                     share = conn.recv()
-                conn.send(("ok", prepare_chunk(run, spill, chunk, share)))
+                    taken += 1
+                batch = ("ok", prepare_chunk(run, spill, chunk, share))
+                path = folder / f"batch-{written}.pickle"
+                path.write_bytes(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+                conn.send(("batch", str(path)))
         finally:
             spill.close()
         conn.send(("done", None))
