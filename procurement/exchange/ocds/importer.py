@@ -846,15 +846,13 @@ class Ready:
     new: PendingCase | None
 
 
-def prepare_chunk(
-    run: ImportRun, spill: Spill, ocids: list[str], share: float = 1.0
-) -> list[Ready]:
+def prepare_chunk(run: ImportRun, spill: Spill, ocids: list[str]) -> list[Ready]:
     """:func:`_import_chunk` up to the writing, for ocids new to the registry, without the
-    database (in the helper process: ``run`` has no session). The ``extra`` of a new case
-    is computed for ``share`` of them (spread evenly; the importer computes the others)."""
+    database (in the helper process: ``run`` has no session), the ``extra`` of each new case
+    computed."""
     releases = spill.rows_of(ocids)
     summary, ready = run.summary, []
-    for i, ocid in enumerate(ocids):
+    for ocid in ocids:
         run.ocid, run.warned = ocid, set()
         marks = len(summary.warnings), len(summary.skipped), len(run.bad)
         read = releases.pop(ocid)
@@ -867,8 +865,7 @@ def prepare_chunk(
         new = _import_one(run, ocid, process, package, None, fresh, legacy=True)
         warned = list(run.warned)
         if new is not None:
-            if int((i + 1) * share) > int(i * share):
-                _extra_ahead(run, new)
+            _extra_ahead(run, new)
             # its audit event's changes and its store rows, as the columns write them: text
             # travels to the importer much faster than the objects
             new.prepared.changes = JSONText(json_serializer(created(new.prepared.values)))

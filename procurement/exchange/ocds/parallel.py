@@ -2,18 +2,19 @@
 
 Once the files are read into the scratch file (:mod:`.spill`), a helper process (a new
 Python started while they are read: it imports the importer, never the caller's
-``__main__``) takes the same batches of ocids in the same order and, for each, does what
-needs no database (:func:`.importer.prepare_chunk`), as if the registry held neither a case
-nor a stored release of the ocid: it compiles each ocid's releases, hashes them, maps and
-validates the case, computes its audit event's changes and, for a share of the new cases
-(adjusted as the import goes, so that neither process waits for the other), what the
-registry keeps of the publisher's release. Each batch prepared is written to a file beside
-the scratch file, and a notice sent; at most :data:`AHEAD` wait to be taken. The importer
+``__main__``) takes the same batches of ocids in the same order and, for a share of each
+batch's ocids (adjusted as the import goes, so that neither process waits for the other),
+does what needs no database (:func:`.importer.prepare_chunk`), as if the registry held
+neither a case nor a stored release of the ocid: it compiles each ocid's releases, hashes
+them, maps and validates the case, computes its audit event's changes and what the registry
+keeps of the publisher's release. Each batch prepared is written to a file beside the
+scratch file, and a notice sent; at most :data:`AHEAD` wait to be taken. The importer
 meanwhile writes the batches before; it uses what the helper prepared for the ocids new to
-the registry and does the rest itself, in the same order, so the summary, warnings, cases, audit events and stored releases are the
-same as without it. The helper never opens the registry's database; references are given by
-the importer. Nor does it import SQLAlchemy (about 25 MB of its memory): the modules it
-imports keep their database code apart (e.g. :mod:`.store_rows` beside :mod:`.store`).
+the registry and does the rest itself, in the same order, so the summary, warnings, cases,
+audit events and stored releases are the same as without it. The helper never opens the
+registry's database; references are given by the importer. Nor does it import SQLAlchemy
+(about 25 MB of its memory): the modules it imports keep their database code apart (e.g.
+:mod:`.store_rows` beside :mod:`.store`).
 
 ``PROCUREMENT_IMPORT_WORKERS``: ``0`` never a helper; ``1`` always one; unset (or anything
 else): one if the machine has two cores or more and the files are 4 MB or more (a few
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
 ENV = "PROCUREMENT_IMPORT_WORKERS"
 MIN_BYTES = 4_000_000  # files smaller than this (a few thousand releases): no helper
-SHARE = 0.5  # of the new cases whose extra the helper computes at first (then adjusted)
+SHARE = 0.6  # of each batch's ocids the helper prepares at first (then adjusted)
 STEP = 0.05
 # Batches the helper has written and the importer not yet taken, at most (the helper then
 # waits). A batch is handed over as a file beside the scratch file, with a notice on the socket:
@@ -185,7 +186,7 @@ class Helper:
         if self.conn is None:
             return None
         # The batches the helper has written, this one included: none, the importer is to
-        # wait (the helper computes fewer of the extras); two, the helper waits (it computes
+        # wait (the helper prepares fewer of the ocids); two, the helper waits (it prepares
         # more); one, both work (the share stays). Each share sent tells a batch taken.
         self._notices(wait=False)
         ahead = len(self.ready)
@@ -208,7 +209,8 @@ class Helper:
             self.stop()  # the helper failed: the importer does the rest alone
             return None
         ready: list[Ready] = message[1]
-        if [r.ocid for r in ready] != ocids:
+        given = iter(ocids)
+        if not all(r.ocid in given for r in ready):  # some of this batch's, in its order
             self.stop()
             return None
         return {r.ocid: r for r in ready}
@@ -312,7 +314,8 @@ def serve(conn: Connection) -> None:
                 while conn.poll() or written - taken >= AHEAD:
                     share = conn.recv()
                     taken += 1
-                batch = ("ok", prepare_chunk(run, spill, chunk, share))
+                mine = [o for i, o in enumerate(chunk) if int((i + 1) * share) > int(i * share)]
+                batch = ("ok", prepare_chunk(run, spill, mine))
                 path = folder / f"batch-{written}.pickle"
                 path.write_bytes(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
                 conn.send(("batch", str(path)))
