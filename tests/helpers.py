@@ -8,6 +8,7 @@
   (an independent copy under ``tests/data/ocds-schemas``) and cases that exercise the export.
 - ``build_dataset``, ``import_sek_rate``: the hand-computed indicator data set of
   ``test_analysis_indicators.py``, also used by the report tests.
+- ``reading_run``: an OCDS import that only reads files (no database), for reader tests.
 """
 
 from __future__ import annotations
@@ -31,12 +32,28 @@ from sqlalchemy.orm import Session
 
 from procurement.cases.store.update import add_case, set_outcome, set_ppp
 from procurement.cli import COMMANDS, cli
+from procurement.exchange.ocds.importer import ImportRun
+from procurement.exchange.summary import ImportSummary
 
 REQUIRE_SERVICES = os.environ.get("PROCUREMENT_REQUIRE_SERVICES") == "1"
 DATA = Path(__file__).resolve().parent / "data"
 OCDS_SCHEMAS = DATA / "ocds-schemas"  # official OCDS 1.1 and PPP-profile schemas (README.md)
 
 Run = Callable[..., Result]
+
+
+def reading_run(path: Path, cities: set[str] | None = None, user: str = "") -> ImportRun:
+    """An OCDS import of ``path`` that only reads it (reading needs no database)."""
+    return ImportRun(
+        path=path,
+        session=None,  # type: ignore[arg-type]
+        user=user,
+        city=None,
+        city_map={},
+        strict=False,
+        summary=ImportSummary(source=path.name),
+        cities={"RIX"} if cities is None else cities,
+    )
 
 
 def case_data(**overrides: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import tracemalloc
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from click.testing import Result
 from sqlalchemy import select
@@ -16,11 +15,9 @@ from sqlalchemy.orm import Session
 from procurement.cases.query import get_case, history
 from procurement.cases.store.update import add_case, update_case
 from procurement.exchange.ocds.detect import looks_like_ocds, sniff_encoding
-from procurement.exchange.ocds.importer import ImportRun
 from procurement.exchange.ocds.merge import merge_releases
 from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import Spill
-from procurement.exchange.summary import ImportSummary
 from procurement.storage.models import Case
 from tests.helpers import (
     add_varied_cases,
@@ -29,6 +26,7 @@ from tests.helpers import (
     case_data,
     closing,
     empty_registry,
+    reading_run,
     run_on,
 )
 
@@ -425,17 +423,7 @@ def test_reading_a_big_package_keeps_memory_flat(tmp_path: Path) -> None:
             handle.write(("," if i else "") + json.dumps(release))
         handle.write('], "publisher": {"name": "Late metadata"}}')
     assert path.stat().st_size > 7_000_000
-    summary = ImportSummary(source=path.name)
-    run: Any = ImportRun(
-        path=path,
-        session=None,  # type: ignore[arg-type]
-        user="t",
-        city=None,
-        city_map={},
-        strict=False,
-        summary=summary,
-        cities=set(),
-    )
+    run = reading_run(path, cities=set(), user="t")
     spill = Spill(tmp_path / "spill.sqlite")
     tracemalloc.start()
     FileReader(run, spill).read(sniff_encoding(path))

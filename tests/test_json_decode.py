@@ -18,10 +18,9 @@ from procurement.core.json_decode import JsonDecoder, _deeper
 from procurement.core.limits import Refused, bounded_decimal, refused_constant
 from procurement.exchange.ocds import reader as reader_module
 from procurement.exchange.ocds.detect import sniff_encoding
-from procurement.exchange.ocds.importer import ImportRun
 from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import Spill, _body
-from procurement.exchange.summary import ImportSummary
+from tests.helpers import reading_run
 
 
 class Hooks:
@@ -414,16 +413,7 @@ LINES = [
 
 def read_lines(path: Path, tmp_path: Path, name: str) -> tuple[int, list[str], Any]:
     """(refused count, lines skipped, parked releases as typed) of reading ``path``."""
-    run = ImportRun(
-        path=path,
-        session=None,  # type: ignore[arg-type]  # reading needs no database
-        user="",
-        city=None,
-        city_map={},
-        strict=False,
-        summary=ImportSummary(source=path.name),
-        cities={"RIX"},
-    )
+    run = reading_run(path)
     spill = Spill(tmp_path / f"{name}.sqlite")
     reader = FileReader(run, spill, None)
     reader.read(sniff_encoding(path))

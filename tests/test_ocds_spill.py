@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from procurement.exchange.ocds.detect import sniff_encoding
-from procurement.exchange.ocds.importer import ImportRun
 from procurement.exchange.ocds.reader import FileReader
 from procurement.exchange.ocds.spill import Spill
-from procurement.exchange.summary import ImportSummary
+from tests.helpers import reading_run
 
 LINES = [
     # numbers of every kind JSON writes: ints, fractions, exponents, a huge int, negatives
@@ -47,16 +46,7 @@ class PickledSpill(Spill):
 
 
 def read(path: Path, spill: Spill) -> dict[str, list[Any]]:
-    run = ImportRun(
-        path=path,
-        session=None,  # type: ignore[arg-type]  # reading needs no database
-        user="",
-        city=None,
-        city_map={},
-        strict=False,
-        summary=ImportSummary(source=path.name),
-        cities={"RIX"},
-    )
+    run = reading_run(path)
     FileReader(run, spill, None).read(sniff_encoding(path))
     spill.finish()
     ocids = list(spill.ocids())
