@@ -720,21 +720,30 @@ def _columns(
         if new.extra is None or new.extra_for != prepared.reference:
             if new.compiled is None:  # left in the helper process: compiled again
                 new.compiled = _compiled_again(run, new.ocid)
-            run.ocid, run.where = new.ocid, new.at
-            start = len(run.summary.warnings)
-            view = _pending_view(new, prepared.reference)
-            new.extra = _column_text(
-                _extra(run, view, new.compiled, new.ids, new.origin, new.date, new.defaults)
-            )
+            new.extra, new.late = _extra_text(run, new, prepared.reference)
             new.extra_for = prepared.reference
-            new.late = run.summary.warnings[start:]
-            del run.summary.warnings[start:]
         return {"ocds_extra": _with_stamp(new.extra, at)}
 
     return columns
 
 
 ANY_REFERENCE = "XQZ-0000-000000"  # made up (see _extra_holds)
+
+
+def _extra_text(run: ImportRun, new: PendingCase, reference: str) -> tuple[str, list[str]]:
+    """The ``ocds_extra`` text of the new case ``new`` given ``reference`` (:func:`_extra`,
+    :func:`_column_text`), and the warnings computing it gave: taken out of the summary (they
+    go after the case's own once it is written)."""
+    assert new.compiled is not None
+    run.ocid, run.where = new.ocid, new.at
+    start = len(run.summary.warnings)
+    view = _pending_view(new, reference)
+    text = _column_text(
+        _extra(run, view, new.compiled, new.ids, new.origin, new.date, new.defaults)
+    )
+    late = run.summary.warnings[start:]
+    del run.summary.warnings[start:]
+    return text, late
 
 
 def _compiled_again(run: ImportRun, ocid: str) -> dict[str, Any]:
@@ -892,15 +901,8 @@ def _extra_ahead(run: ImportRun, new: PendingCase) -> None:
     reference, or :data:`ANY_REFERENCE` (see :func:`_extra_holds`; not kept if it depends on
     the reference). Its warnings and what it warned are kept aside."""
     reference = new.given or ANY_REFERENCE
-    run.ocid, run.where = new.ocid, new.at
-    start, before = len(run.summary.warnings), set(run.warned)
-    assert new.compiled is not None
-    view = _pending_view(new, reference)
-    extra = _column_text(
-        _extra(run, view, new.compiled, new.ids, new.origin, new.date, new.defaults)
-    )
-    late = run.summary.warnings[start:]
-    del run.summary.warnings[start:]
+    before = set(run.warned)
+    extra, late = _extra_text(run, new, reference)
     new.extra_warned, run.warned = list(run.warned - before), before
     new.compiled = None  # not sent to the importer (computing the extra may have changed it)
     if reference == ANY_REFERENCE and (
